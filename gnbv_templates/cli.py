@@ -1,0 +1,165 @@
+"""The ``gnbv`` command.
+
+Every failure the user can cause ends in one line on stderr and a distinct
+exit code (see ``errors.py``); a traceback is never shown (set GNBV_DEBUG=1
+to see one when reporting a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from .errors import DefinitionError, GnbvError, UsageError
+
+EXIT_INTERNAL = 70
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"Lệnh không hợp lệ: {message} (xem gnbv --help).", english=message)
+
+
+def _forms(text: str | None) -> list[str] | None:
+    return [f.strip() for f in text.split(",") if f.strip()] if text else None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+    from .context import load_settings
+    from .pack import generate, generate_all
+
+    if args.all_units:
+        paths = generate_all(args.unit, args.period, args.output, units_path=args.units,
+                             forms=_forms(args.forms), settings_path=args.settings,
+                             catalog_dir=args.templates, jobs=args.jobs, level=args.level)
+        print(f"Đã sinh {len(paths)} bộ biểu vào {args.output}")
+        return 0
+    settings = load_settings(args.settings, receiving_agency=args.receiving_agency)
+    path = generate(args.unit, args.period, args.output, units=args.units, forms=_forms(args.forms),
+                    settings=settings, catalog=load_catalog(args.templates))
+    print(f"Đã sinh bộ biểu: {path}")
+    return 0
+
+
+def cmd_fill(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+    from .pack import fill
+
+    path = fill(args.template, args.data, args.output, lock=args.lock,
+                catalog=load_catalog(args.templates))
+    print(f"Đã điền số liệu: {path}")
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+    from .catalog_json import catalog_json
+    from .context import load_settings, make_issue
+    from .units import load_units
+
+    catalog = load_catalog(args.templates)
+    if args.json:
+        context = None
+        if args.unit:
+            if not args.period:
+                raise UsageError("Cần --period khi dùng --unit.", english="--unit needs --period")
+            issue = make_issue(load_units(args.units), args.unit, args.period, load_settings())
+            context = issue.context(catalog)
+        json.dump(catalog_json(catalog, context), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    print(f"Danh mục biểu mẫu phiên bản {catalog.version} ({len(catalog.forms)} biểu)")
+    for form in catalog.forms.values():
+        title = form.title.split("{{")[0].strip()
+        print(f"  {form.id}  {form.sheet:<9} {title}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+
+    catalog = load_catalog(args.directory)
+    print(f"Định nghĩa hợp lệ: {len(catalog.forms)} biểu, phiên bản {catalog.version}, "
+          f"mã nội dung {catalog.content_hash[:12]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gnbv", description="Biểu mẫu báo cáo Chương trình MTQG giảm nghèo bền vững.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = sub.add_parser("generate", help="sinh bộ biểu mẫu cho một đơn vị và một kỳ")
+    gen.add_argument("--unit", required=True, help="mã đơn vị (với --all-units: mã đơn vị cấp trên)")
+    gen.add_argument("--period", required=True, help="kỳ báo cáo: 2025 (năm) hoặc 2025-H1 (6 tháng)")
+    gen.add_argument("--units", help="tệp danh sách đơn vị (mặc định: dữ liệu mẫu tỉnh Lạng Sơn)")
+    gen.add_argument("--forms", help="chỉ sinh các biểu này, ví dụ B01,B02")
+    gen.add_argument("--settings", help="tệp thiết lập (cơ quan nhận báo cáo, chức danh ký)")
+    gen.add_argument("--receiving-agency", help="cơ quan nhận báo cáo (ghi đè thiết lập)")
+    gen.add_argument("--templates", help="thư mục định nghĩa biểu (mặc định: bộ đi kèm)")
+    gen.add_argument("--all-units", action="store_true", help="sinh cho mọi đơn vị cấp dưới của --unit")
+    gen.add_argument("--level", help="với --all-units: cấp đơn vị cần sinh (mặc định: cấp ngay dưới)")
+    gen.add_argument("--jobs", type=int, help="số tiến trình song song (mặc định: số lõi)")
+    gen.add_argument("-o", "--output", required=True, help="tệp .xlsx (hoặc thư mục với --all-units)")
+    gen.set_defaults(func=cmd_generate)
+
+    fil = sub.add_parser("fill", help="điền số liệu theo mã dòng, mã cột vào một biểu mẫu đã sinh")
+    fil.add_argument("template")
+    fil.add_argument("data", help='tệp JSON: {"B02": {"05": {"1": 1501.0}}}')
+    fil.add_argument("-o", "--output", required=True)
+    fil.add_argument("--lock", action="store_true", help="khóa các ô vừa điền (chỉ tiêu giao trước)")
+    fil.add_argument("--templates", help="thư mục định nghĩa biểu")
+    fil.set_defaults(func=cmd_fill)
+
+    cat = sub.add_parser("catalog", help="liệt kê danh mục biểu mẫu")
+    cat.add_argument("--json", action="store_true", help="in toàn bộ danh mục dạng JSON")
+    cat.add_argument("--unit", help="mở rộng các dòng lặp như trong bộ biểu của đơn vị này")
+    cat.add_argument("--period")
+    cat.add_argument("--units")
+    cat.add_argument("--templates")
+    cat.set_defaults(func=cmd_catalog)
+
+    chk = sub.add_parser("check", help="kiểm tra các tệp định nghĩa biểu mẫu")
+    chk.add_argument("directory", nargs="?", help="thư mục định nghĩa (mặc định: bộ đi kèm)")
+    chk.set_defaults(func=cmd_check)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except DefinitionError as exc:
+        print("Lỗi định nghĩa biểu mẫu:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return exc.exit_code
+    except GnbvError as exc:
+        print(f"Lỗi: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Đã dừng.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+        if os.environ.get("GNBV_DEBUG"):
+            raise
+        print(f"Lỗi nội bộ ({type(exc).__name__}): {exc}. Đặt GNBV_DEBUG=1 để xem chi tiết.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["main", "Path"]
