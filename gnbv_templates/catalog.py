@@ -102,7 +102,8 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         definition, found = _build_definition(path, doc, measures)
         problems += found
         if definition.id in forms:
-            problems.append(f"{path}:{doc.lines['id']}: mã biểu {definition.id} trùng với {forms[definition.id].path.name}")
+            other = forms[definition.id].path.name
+            problems.append(f"{path}:{doc.lines['id']}: mã biểu {definition.id} trùng với {other}")
         if definition.sheet.casefold() in sheets:
             problems.append(f"{path}:{doc.lines['sheet']}: tên trang {definition.sheet!r} trùng")
         sheets[definition.sheet.casefold()] = path

@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng.", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+    except Exception as exc:
         if os.environ.get("GNBV_DEBUG"):
             raise
         print(f"Lỗi nội bộ ({type(exc).__name__}): {exc}. Đặt GNBV_DEBUG=1 để xem chi tiết.",
@@ -162,4 +162,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["main", "Path"]
+__all__ = ["Path", "main"]

@@ -147,7 +147,7 @@ def schema_problems(path: Path, document: Any, schema: dict[str, Any]) -> list[s
     if validator.validate(document):
         return []
     problems = []
-    for error in validator._errors:  # noqa: SLF001 - the flat list keeps document paths
+    for error in validator._errors:
         for leaf in _leaves(error):
             line = line_of(document, tuple(leaf.document_path))
             problems.append(f"{path}:{line}: {_describe(leaf)}")

@@ -188,6 +188,18 @@ class FormLayout:
         return {row.code: row for row in self.rows}
 
     @cached_property
+    def excel_formulas(self) -> dict[tuple[str, str], str]:
+        """The Excel formula of every derived cell, made once per layout."""
+
+        def address(ref: ex.Ref) -> str:
+            return xl_rowcol_to_cell(self.row_index[ref.row], self.col_index[ref.col])  # type: ignore[index]
+
+        return {
+            (cell.row, cell.col): "=" + ex.to_excel(cell.formula, address)  # type: ignore[arg-type]
+            for cell in self.derived_order
+        }
+
+    @cached_property
     def fingerprint(self) -> str:
         """Hash of the structure: codes, kinds, addresses and declarations."""
         digest = hashlib.sha256(self.id.encode())

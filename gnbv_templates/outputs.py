@@ -40,7 +40,7 @@ def atomic_path(target: Path | str, *, inputs: tuple[Path | str, ...] = ()) -> I
             tmp_path.unlink()
 
 
-_UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
 def safe_name(text: str, default: str = "tep") -> str:

@@ -12,12 +12,12 @@ _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False
 
 
 @lru_cache(maxsize=4096)
-def _template(text: str):  # noqa: ANN202 - jinja's Template type
+def _template(text: str):
     return _ENV.from_string(text)
 
 
 @lru_cache(maxsize=256)
-def _expression(text: str):  # noqa: ANN202
+def _expression(text: str):
     return _ENV.compile_expression(text)
 
 

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from . import expressions as ex
 from . import render
 from .catalog import Catalog
 from .compute import evaluator
@@ -163,7 +161,7 @@ class PackWriter:
             ws.set_row(r, _heights(row.label, 48 - 2 * indent))
             for col in d.columns:
                 cell = layout.cells[(row.code, col.code)]
-                self._write_cell(ws, fmt, cell, row.bold, values, computed, locked)
+                self._write_cell(ws, fmt, layout, cell, row.bold, values, computed, locked)
         self._write_validation(ws, layout, locked)
         self._write_signature(ws, fmt, layout)
         ws.freeze_panes(layout.first_data_row, first_col)
@@ -181,6 +179,7 @@ class PackWriter:
         self,
         ws: Worksheet,
         fmt: _Formats,
+        layout: FormLayout,
         cell: Cell,
         bold: bool,
         values: Mapping[Key, Any],
@@ -191,7 +190,7 @@ class PackWriter:
         is_locked = cell.kind == INPUT and (cell.form, cell.row, cell.col) in locked
         style = fmt.cell(cell, bold=bold, locked_input=is_locked)
         if cell.kind == DERIVED:
-            formula = "=" + ex.to_excel(cell.formula, self._address_of(cell))  # type: ignore[arg-type]
+            formula = layout.excel_formulas[key]
             value = computed.get(key)
             _check(ws.write_formula(cell.r, cell.c, formula, style, "" if value is None else value),
                    f"công thức {cell.address}")
@@ -203,14 +202,6 @@ class PackWriter:
             _check(ws.write_string(cell.r, cell.c, str(value), style), f"ô {cell.address}")
         else:
             ws.write_number(cell.r, cell.c, value, style)
-
-    def _address_of(self, cell: Cell):  # noqa: ANN202
-        layout = self.catalog.layout(cell.form, self.context)
-
-        def address(ref: ex.Ref) -> str:
-            return xl_rowcol_to_cell(layout.row_index[ref.row], layout.col_index[ref.col])  # type: ignore[index]
-
-        return address
 
     def _write_header(self, ws: Worksheet, fmt: _Formats, layout: FormLayout) -> None:
         d = layout.definition

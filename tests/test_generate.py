@@ -1,0 +1,176 @@
+"""The generated pack, read back with openpyxl (an independent reader)."""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import pytest
+from conftest import writer_for
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from gnbv_templates.metadata import META_SHEET
+from gnbv_templates.reader import open_return
+
+
+@pytest.fixture(scope="module")
+def book(pack):
+    return openpyxl.load_workbook(pack)
+
+
+def _codes_on_sheet(ws, layout):
+    """Row codes from column C and column codes from the number row, as printed."""
+    rows = {}
+    for r in range(layout.first_data_row + 1, ws.max_row + 1):
+        code = ws.cell(r, 3).value
+        if code:
+            rows[str(code)] = r
+    cols = {}
+    for c in range(layout.definition.first_data_col + 1, ws.max_column + 1):
+        code = ws.cell(layout.number_row + 1, c).value
+        if code:
+            cols[str(code)] = c
+    return rows, cols
+
+
+def test_sheets_order_and_metadata_last_very_hidden(book, catalog):
+    assert book.sheetnames == [f.sheet for f in catalog.forms.values()] + [META_SHEET]
+    assert book[META_SHEET].sheet_state == "veryHidden"
+    assert all(book[f.sheet].sheet_state == "visible" for f in catalog.forms.values())
+
+
+def test_metadata_map_matches_printed_codes(pack, book, catalog, units):
+    read = open_return(pack).metadata
+    assert read.problem is None
+    meta = read.meta
+    assert (meta.unit_code, meta.period, meta.catalog_version) == ("20", "2025-H1", catalog.version)
+    assert meta.catalog_hash == catalog.content_hash
+    assert [c["code"] for c in meta.children] == [u.code for u in units.children("20")]
+    writer = writer_for(catalog, units)
+    layouts = {lay.id: lay for lay in writer.layouts()}
+    seen = 0
+    for form, row, col, kind, address in read.cell_map:
+        ws = book[layouts[form].sheet]
+        rows, cols = _codes_on_sheet(ws, layouts[form])
+        letters, number = coordinate_from_string(address)
+        assert rows[row] == number, (form, row, address)
+        assert cols[col] == column_index_from_string(letters), (form, col, address)
+        cell = ws[address]
+        if kind == "derived":
+            assert isinstance(cell.value, str) and cell.value.startswith("="), (form, address)
+            assert cell.protection.locked
+        else:
+            assert not (isinstance(cell.value, str) and cell.value.startswith("="))
+            assert not cell.protection.locked, (form, address)
+        seen += 1
+    assert seen == sum(len([c for c in lay.cells.values() if c.kind != "na"]) for lay in layouts.values())
+
+
+_REF = re.compile(r"\b([A-Z]{1,3})(\d+)\b")
+
+
+def test_formulas_cite_the_declared_cells(book, catalog, units):
+    """Each formula's cell references, mapped back through the printed codes, are its declaration's."""
+    writer = writer_for(catalog, units)
+    for layout in writer.layouts():
+        ws = book[layout.sheet]
+        rows, cols = _codes_on_sheet(ws, layout)
+        by_row = {v: k for k, v in rows.items()}
+        by_col = {v: k for k, v in cols.items()}
+        for cell in layout.derived_order:
+            text = ws[cell.address].value
+            cited = {(by_row[int(n)], by_col[column_index_from_string(c)])
+                     for c, n in _REF.findall(text.replace("IFERROR", ""))}
+            declared = set(re.findall(r"\[([^,\]]+), ([^\]]+)\]", cell.declaration))
+            assert cited == declared, (layout.id, cell.address, text, cell.declaration)
+
+
+def test_identity_line_on_every_sheet(pack, catalog):
+    ret = open_return(pack)
+    for form in catalog.forms.values():
+        ident = ret.identity(form.sheet)
+        assert ident is not None
+        assert (ident["form"], ident["unit"], ident["period"]) == (form.id, "20", "2025-H1")
+        assert ident["version"] == catalog.version
+
+
+def test_print_setup_protection_and_panes(book, catalog, units):
+    writer = writer_for(catalog, units)
+    for layout in writer.layouts():
+        ws = book[layout.sheet]
+        assert ws.page_setup.orientation == "landscape"
+        assert str(ws.page_setup.paperSize) == "9"  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the OOXML default, left out
+        assert ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows == f"${layout.heading_top + 1}:${layout.number_row + 1}"
+        assert ws.protection.sheet and not ws.protection.password
+        assert ws.freeze_panes == ws.cell(layout.first_data_row + 1, layout.definition.first_data_col + 1).coordinate
+        font = ws.cell(layout.first_data_row + 1, 2).font
+        assert font.name == "Times New Roman"
+
+
+def test_every_input_cell_has_data_validation(book, catalog, units):
+    writer = writer_for(catalog, units)
+    for layout in writer.layouts():
+        ws = book[layout.sheet]
+        rules = [(dv, str(dv.sqref)) for dv in ws.data_validations.dataValidation]
+        for cell in layout.inputs:
+            covering = [dv for dv, ref in rules if cell.address in dv.sqref]
+            if not cell.measure.numeric:
+                continue
+            assert len(covering) == 1, (layout.id, cell.address)
+            dv = covering[0]
+            kind = cell.measure.type
+            expected = {"count": "whole", "money": "decimal", "decimal": "decimal",
+                        "percent": "decimal", "points": "decimal"}[kind]
+            assert dv.type == expected
+            if kind == "percent":
+                assert (dv.formula1, dv.formula2) == ("0", "100")
+            assert dv.error and dv.prompt  # Vietnamese messages present
+            assert dv.errorStyle in (None, "stop")
+
+
+def test_derived_cells_carry_correct_cached_values(filled):
+    from python_calamine import CalamineWorkbook
+
+    from gnbv_templates.compute import derived_values
+
+    path, writer, values = filled
+    book = CalamineWorkbook.from_path(str(path))
+    for layout in writer.layouts():
+        grid = book.get_sheet_by_name(layout.sheet).to_python(skip_empty_area=False)
+        expected = derived_values(layout, values[layout.id])
+        assert any(v for v in expected.values())
+        for cell in layout.derived_order:
+            want = expected[(cell.row, cell.col)]
+            got = grid[cell.r][cell.c]
+            assert got == ("" if want is None else pytest.approx(want)), (layout.id, cell.address)
+
+
+def test_text_that_looks_like_a_formula_stays_text(filled):
+    path, writer, values = filled
+    book = openpyxl.load_workbook(path)
+    for layout in writer.layouts():
+        ws = book[layout.sheet]
+        for (row, col), value in values[layout.id].items():
+            if isinstance(value, str):
+                cell = ws[layout.cells[(row, col)].address]
+                assert cell.value == value and cell.data_type == "s"
+
+
+def test_generate_repeats_biểu15_rows_per_child(pack, units, catalog):
+    book = openpyxl.load_workbook(pack)
+    ws = book["Biểu 15"]
+    layout = writer_for(catalog, units).layouts(["B15"])[0]
+    names = [ws.cell(layout.first_data_row + 2 + i, 2).value for i in range(len(units.children("20")))]
+    assert names == [u.name for u in units.children("20")]
+    total = ws.cell(layout.first_data_row + 1, layout.col_index["1"] + 1).value
+    assert total.startswith("=") and "SUM" not in total and total.count("+") == len(names) - 1
+
+
+def test_commune_without_children_types_its_total(catalog, units, tmp_path):
+    layout = writer_for(catalog, units, unit="06124").layouts(["B15"])[0]
+    assert [r.code for r in layout.rows] == ["00"]
+    assert layout.cells[("00", "1")].kind == "input"
+    assert layout.cells[("00", "3")].kind == "derived"
