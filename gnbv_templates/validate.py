@@ -1,0 +1,373 @@
+"""Validating a returned workbook: the pipeline that turns a file into a Report.
+
+Cached values in the file are never trusted: every derived cell is
+recomputed from its one declaration in the form model, and the file's
+value is compared with it only where its formula is gone or cannot be seen.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import expressions as ex
+from . import findings as fd
+from . import render
+from .catalog import Catalog, load_catalog
+from .coerce import coerce
+from .compute import evaluator
+from .identify import Identified, expected_mark, identify
+from .model import DERIVED, INPUT, Cell, FormLayout
+from .reader import ReturnFile, open_return
+from .report import Report
+from .rules import Rule, RuleSet, holds, load_rules
+from .schemas import cell_schema, compile_schema
+from .structure import Located, locate
+
+Key = tuple[str, str]
+
+
+@dataclass
+class FormState:
+    layout: FormLayout
+    sheet: str
+    located: Located
+    inputs: dict[Key, Any] = field(default_factory=dict)  # coerced input values (numbers and text)
+    derived: dict[Key, float | None] = field(default_factory=dict)  # recomputed
+
+    def number(self, key: Key) -> float | None:
+        value = self.derived.get(key) if key in self.derived else self.inputs.get(key)
+        return value if isinstance(value, int | float) else None
+
+    def address(self, row: str, col: str) -> str:
+        found = self.located.cell(row, col)
+        if found is None:
+            cell = self.layout.cells.get((row, col))
+            return cell.address if cell else ""
+        return xl_rowcol_to_cell(*found)
+
+
+class _Missing(Exception):
+    """A rule refers to a cell that is not there (or not a number)."""
+
+
+class Validation:
+    def __init__(self, ret: ReturnFile, catalog: Catalog, ruleset: RuleSet, *, lang: str = "vi") -> None:
+        self.ret = ret
+        self.catalog = catalog
+        self.ruleset = ruleset
+        self.lang = lang
+        self.findings: list[fd.Finding] = []
+        self.forms: dict[str, FormState] = {}
+        self.identified: Identified | None = None
+
+    def run(self, *, expect_unit: str | None = None, expect_period: str | None = None) -> Report:
+        ident = identify(self.ret, self.catalog)
+        self.identified = ident
+        self.findings += ident.findings
+        report = Report(file=str(self.ret.path), unit=ident.issue.unit.code, unit_name=ident.issue.unit.name,
+                        unit_level=ident.issue.unit.level, period=ident.issue.period.code,
+                        catalog_version=ident.version, findings=self.findings, validation=self)
+        if expect_unit and expect_unit != ident.issue.unit.code:
+            self.findings.append(fd.make("identity.unit", value=ident.issue.unit.code, expected=expect_unit))
+        if expect_period and expect_period != ident.issue.period.code:
+            self.findings.append(fd.make("identity.period", value=ident.issue.period.code, expected=expect_period))
+        if ident.version != self.catalog.version:
+            self.findings.append(fd.make("structure.catalog-version", value=ident.version,
+                                         expected=self.catalog.version))
+            return report
+        context = ident.issue.context(self.catalog)
+        self._sheets(ident, context)
+        for state in self.forms.values():
+            self._values(state)
+        self._relations()
+        self._rules(ident.issue.unit.level)
+        return report
+
+    # -- sheets, identity, structure ------------------------------------
+    def _sheets(self, ident: Identified, context: dict[str, Any]) -> None:
+        names = self.ret.sheet_names
+        by_identity = {}
+        for sheet in names:
+            found = self.ret.identity(sheet)
+            if found:
+                by_identity.setdefault(found["form"], (sheet, found))
+        order = []
+        for form_id in ident.forms:
+            layout = self.catalog.layout(form_id, context)
+            expected_sheet = ident.sheets.get(form_id, layout.sheet)
+            if expected_sheet in names:
+                sheet = expected_sheet
+            elif form_id in by_identity:
+                sheet = by_identity[form_id][0]
+                self.findings.append(fd.make("structure.sheet-renamed", form=form_id, sheet=sheet,
+                                             value=sheet, expected=expected_sheet))
+            else:
+                self.findings.append(fd.make("structure.sheet-missing", form=form_id, sheet=expected_sheet))
+                continue
+            order.append(names.index(sheet))
+            self._identity_line(form_id, sheet, layout, ident)
+            self._header(form_id, sheet, context)
+            grid = self.ret.grid(sheet)
+            located = locate(layout, grid, sheet)
+            self.findings += located.findings
+            self.forms[form_id] = FormState(layout, sheet, located)
+        if order != sorted(order):
+            self.findings.append(fd.make("structure.sheet-order"))
+
+    def _identity_line(self, form_id: str, sheet: str, layout: FormLayout, ident: Identified) -> None:
+        found = self.ret.identity(sheet)
+        issue = ident.issue
+        want = expected_mark(form_id, self.catalog.version, issue.unit.code, issue.period.code, layout.fingerprint)
+        if found is None:
+            return  # a missing identity line alone is not an error while the metadata is there
+        if found["unit"] != issue.unit.code:
+            self.findings.append(fd.make("identity.unit", form=form_id, sheet=sheet, cell=_ident_cell(layout),
+                                         value=found["unit"], expected=issue.unit.code))
+        elif found["period"] != issue.period.code:
+            self.findings.append(fd.make("identity.period", form=form_id, sheet=sheet, cell=_ident_cell(layout),
+                                         value=found["period"], expected=issue.period.code))
+        elif found["form"] != form_id or found["mark"] != want:
+            self.findings.append(fd.make("structure.identity-mismatch", form=form_id, sheet=sheet,
+                                         cell=_ident_cell(layout), value=f"{found['form']} #{found['mark']}",
+                                         expected=f"{form_id} #{want}"))
+
+    def _header(self, form_id: str, sheet: str, context: dict[str, Any]) -> None:
+        if self.identified is not None and not self.identified.from_metadata:
+            return  # without metadata the issued header texts are unknown
+        for index, template in enumerate(self.catalog.header):
+            expected = render.render(template, context)
+            found = self.ret.value(sheet, index, 0)
+            if _norm(found) == _norm(expected):
+                continue
+            code = "identity.unit" if "unit." in template else (
+                "identity.period" if "period." in template else "identity.header")
+            self.findings.append(fd.make(code, form=form_id, sheet=sheet, cell=f"A{index + 1}",
+                                         value=found, expected=expected))
+
+    # -- values -------------------------------------------------------------
+    def _values(self, state: FormState) -> None:
+        layout, sheet = state.layout, state.sheet
+        grid = self.ret.grid(sheet)
+        formulas = self.ret.formula_cells(sheet)
+        located = state.located
+        refine = self.ruleset.refinement
+        choices = {c.code: c.choices for c in layout.columns}
+        numeric_inputs: dict[Key, float] = {}
+        for cell in layout.inputs:
+            pos = located.cell(cell.row, cell.col)
+            if pos is None:
+                continue
+            r, c = pos
+            raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+            result = coerce(raw, cell.measure)
+            key = (cell.row, cell.col)
+            if result.problem:
+                self._cell_finding(state, cell, result.problem, value=result.shown, expected=result.value)
+            if formulas is not None and (r, c) in formulas and result.value is not None:
+                self._cell_finding(state, cell, "value.formula-in-input", value=raw, expected=result.value)
+            state.inputs[key] = result.value
+            if isinstance(result.value, int | float):
+                numeric_inputs[key] = result.value
+            schema = cell_schema(cell, refine(layout.id, cell.row, cell.col), choices.get(cell.col, ()))
+            for rule in compile_schema(schema)(result.value):
+                self._schema_finding(state, cell, rule, result.value, schema)
+        state.derived = evaluator(layout).run(numeric_inputs)
+        for cell in layout.derived_order:
+            self._derived(state, cell, grid, formulas)
+
+    def _derived(self, state: FormState, cell: Cell, grid: list[list[Any]], formulas: set | None) -> None:
+        pos = state.located.cell(cell.row, cell.col)
+        if pos is None:
+            return
+        r, c = pos
+        if formulas is not None and (r, c) in formulas:
+            return  # the formula is there: the spreadsheet computes it; our value is the truth anyway
+        raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+        found = coerce(raw, cell.measure).value
+        want = state.derived.get((cell.row, cell.col))
+        same = _close(found if isinstance(found, int | float) else None, want, cell)
+        if formulas is not None and same:
+            self._cell_finding(state, cell, "derived.overwritten-same", value=found, expected=want)
+            return
+        if same:
+            return
+        formula = cell.formula
+        if ex.has_division(formula):  # type: ignore[arg-type]
+            code = "derived.ratio-mismatch"
+        elif ex.is_linear(formula) and all(isinstance(n, ex.Ref) for n in _terms(formula)):  # type: ignore[arg-type]
+            code = "derived.sum-mismatch"
+        else:
+            code = "derived.formula-mismatch"
+        if formulas is not None and code == "derived.formula-mismatch":
+            code = "derived.overwritten"
+        self._cell_finding(state, cell, code, value=raw if found is None else found, expected=want,
+                           params={"declaration": _declaration(state, cell)})
+
+    def _cell_finding(self, state: FormState, cell: Cell, code: str, **fields: Any) -> None:
+        row = state.layout.rows_by_code[cell.row]
+        params = dict(fields.pop("params", {}) or {})
+        params.setdefault("measure", cell.measure.name)
+        self.findings.append(fd.make(code, form=state.layout.id, sheet=state.sheet,
+                                     cell=state.address(cell.row, cell.col), row=cell.row, col=cell.col,
+                                     row_label=row.label, params=params, **fields))
+
+    def _schema_finding(self, state: FormState, cell: Cell, rule: str, value: Any, schema: dict) -> None:
+        if rule == "nullable":
+            self._cell_finding(state, cell, "value.required")
+        elif rule == "type":
+            kind = "value.not-integer" if isinstance(value, float) else "value.not-a-number"
+            self._cell_finding(state, cell, kind, value=value)
+        elif rule == "min" and schema.get("min") == 0:
+            self._cell_finding(state, cell, "value.negative", value=value, expected=0)
+        elif rule in ("min", "max", "maxlength"):
+            bounds = f"[{schema.get('min', '')}; {schema.get('max', '')}]"
+            self._cell_finding(state, cell, "value.out-of-range", value=value, expected=bounds)
+        elif rule == "allowed":
+            self._cell_finding(state, cell, "value.not-allowed", value=value,
+                               expected=", ".join(schema.get("allowed", [])))
+
+    # -- relations and rules --------------------------------------------------
+    def _relations(self) -> None:
+        for state in self.forms.values():
+            layout = state.layout
+            for row in layout.rows:
+                if not row.part_of or row.part_of not in layout.rows_by_code:
+                    continue
+                for col in layout.columns:
+                    part = layout.cells.get((row.code, col.code))
+                    whole = layout.cells.get((row.part_of, col.code))
+                    if not part or not whole or part.kind not in (INPUT, DERIVED) or whole.kind not in (INPUT, DERIVED):
+                        continue
+                    if not part.measure.numeric or part.measure.type == "percent":
+                        continue
+                    a, b = state.number((row.code, col.code)), state.number((row.part_of, col.code))
+                    if a is not None and not holds(a, "<=", b or 0.0, 0.0005, 1e-9):
+                        self._cell_finding(state, part, "relation.part-exceeds-whole", value=a, expected=b or 0,
+                                           params={"whole": row.part_of})
+
+    def _rules(self, level: str) -> None:
+        for rule in self.ruleset.rules:
+            if rule.levels is not None and level not in rule.levels:
+                continue
+            if rule.form and rule.form not in self.forms:
+                continue
+            forms_used = {r.form for r in ex.refs(rule.left)} | {r.form for r in ex.refs(rule.right)}
+            if any(f and f not in self.forms for f in forms_used):
+                continue
+            for left, right, at in self._instances(rule):
+                self._apply(rule, left, right, at)
+
+    def _instances(self, rule: Rule) -> Iterable[tuple[ex.Node, ex.Node, ex.Node]]:
+        at = rule.at or next(iter(ex.refs(rule.left)))
+        if rule.for_each is None:
+            yield rule.left, rule.right, at
+            return
+        state = self.forms[rule.form]  # type: ignore[index]
+        layout = state.layout
+        if rule.for_each == "row":
+            for row in layout.rows:
+                if row.section or (rule.rows is not None and row.code not in rule.rows):
+                    continue
+                yield tuple(ex.bind(n, axis="col", row=row.code) for n in (rule.left, rule.right, at))  # type: ignore[misc]
+        else:
+            for col in layout.columns:
+                if rule.cols is not None and col.code not in rule.cols:
+                    continue
+                yield tuple(ex.bind(n, axis="row", col=col.code) for n in (rule.left, rule.right, at))  # type: ignore[misc]
+
+    def _lookup(self, rule: Rule):
+        def lookup(ref: ex.Ref) -> float | None:
+            state = self.forms.get(ref.form or rule.form or "")
+            if state is None:
+                raise _Missing(ref.form or "")
+            cell = state.layout.cells.get((ref.row, ref.col))  # type: ignore[arg-type]
+            if cell is None or cell.kind not in (INPUT, DERIVED) or not cell.measure.numeric:
+                raise _Missing(f"{ref.row},{ref.col}")
+            if cell.measure.name in rule.skip_measures:
+                raise _Missing("skip")
+            if state.located.cell(cell.row, cell.col) is None:
+                raise _Missing("moved")
+            value = state.number((cell.row, cell.col))
+            if value is None and (cell.row, cell.col) in state.derived:
+                return None
+            return 0.0 if value is None else float(value)
+
+        return lookup
+
+    def _apply(self, rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node) -> None:
+        lookup = self._lookup(rule)
+        try:
+            a = ex.evaluate(left, lookup)
+            b = ex.evaluate(right, lookup)
+        except _Missing:
+            # per row or column, a rule simply does not apply where its cells are absent;
+            # a single check that cannot run is a result of its own (not silence)
+            if rule.for_each is None:
+                self.findings.append(fd.make("rule.not-evaluated", rule=rule.id,
+                                             params={"reason": "thiếu ô được tham chiếu"}))
+            return
+        if a is None or b is None or holds(a, rule.op, b, rule.tol_abs, rule.tol_rel):
+            return
+        ref = next(iter(ex.refs(at)))
+        state = self.forms[ref.form or rule.form or ""]
+        row = state.layout.rows_by_code.get(ref.row or "")
+        params = {"left": a, "right": b}
+        vi = fd.render_message(rule.message, params)
+        en = fd.render_message(rule.message_en or rule.message, params)
+        self.findings.append(fd.make(
+            "rule.failed", severity=rule.severity, templates=(vi, en), rule=rule.id, form=state.layout.id,
+            sheet=state.sheet, cell=state.address(ref.row or "", ref.col or ""), row=ref.row or "",
+            col=ref.col or "", row_label=row.label if row else "", value=a, expected=b,
+        ))
+
+
+def _terms(node: ex.Node) -> list[ex.Node]:
+    if isinstance(node, ex.BinOp) and node.op in "+-":
+        return _terms(node.left) + _terms(node.right)
+    if isinstance(node, ex.Neg):
+        return _terms(node.operand)
+    return [node]
+
+
+def _declaration(state: FormState, cell: Cell) -> str:
+    """The declaration in the sheet's own addresses: D14 = D15 + D16."""
+    text = ex.to_text(cell.formula)  # type: ignore[arg-type]
+    return re.sub(r"\[([^,\]]+), ([^\]]+)\]", lambda m: state.address(m.group(1), m.group(2)), text).strip("()")
+
+
+def _close(found: float | None, want: float | None, cell: Cell) -> bool:
+    if want is None:
+        return found is None or found == 0
+    if found is None:
+        return abs(want) < 0.0005
+    slack = 0.01 if cell.measure.type in ("percent", "points") else 0.0005
+    return abs(found - want) <= slack + 1e-9 * max(abs(found), abs(want))
+
+
+def _ident_cell(layout: FormLayout) -> str:
+    return xl_rowcol_to_cell(0, layout.last_col)
+
+
+def _norm(value: Any) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(value or "")).split())
+
+
+def validate(
+    path: Path | str,
+    *,
+    catalog: Catalog | None = None,
+    rules: RuleSet | None = None,
+    expect_unit: str | None = None,
+    expect_period: str | None = None,
+) -> Report:
+    """Validate one returned workbook; raises UnreadableFile if it cannot be used."""
+    ret = open_return(path)
+    validation = Validation(ret, catalog or load_catalog(), rules or load_rules())
+    return validation.run(expect_unit=expect_unit, expect_period=expect_period)
