@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -90,6 +90,34 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+    from .findings import ERROR
+    from .rules import load_rules
+    from .validate import validate
+
+    report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules))
+    en = args.lang == "en"
+    counts = report.counts
+    label = {ERROR: "Error" if en else "Lỗi", "warning": "Warning" if en else "Cảnh báo"}
+    print(f"{Path(args.path).name}: {report.unit} {report.unit_name} · {report.period} · "
+          + (f"{counts['error']} errors, {counts['warning']} warnings" if en
+             else f"{counts['error']} lỗi, {counts['warning']} cảnh báo"))
+    for finding in report.findings[: args.max_lines]:
+        where = f"{finding.sheet}!{finding.cell}" if finding.cell else (finding.sheet or "-")
+        print(f"  [{label.get(finding.severity, finding.severity)}] {where}: {finding.message(args.lang)}")
+    if len(report.findings) > args.max_lines:
+        print(f"  … và {len(report.findings) - args.max_lines} phát hiện khác" if not en
+              else f"  … and {len(report.findings) - args.max_lines} more")
+    if args.json:
+        report.write_json(args.json, args.lang)
+        print(("JSON report: " if en else "Báo cáo JSON: ") + str(args.json))
+    if args.output:
+        report.annotate(args.output, lang=args.lang)
+        print(("Annotated copy: " if en else "Bản sao có đánh dấu lỗi: ") + str(args.output))
+    return report.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gnbv", description="Biểu mẫu báo cáo Chương trình MTQG giảm nghèo bền vững.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -128,12 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("directory", nargs="?", help="thư mục định nghĩa (mặc định: bộ đi kèm)")
     chk.set_defaults(func=cmd_check)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    val = sub.add_parser("validate", help="kiểm tra biểu đơn vị gửi lên")
+    val.add_argument("path", help="tệp .xlsx (hoặc thư mục)")
+    val.add_argument("-o", "--output", help="tệp bản sao có trang kết quả kiểm tra và đánh dấu ô lỗi")
+    val.add_argument("--json", help="tệp báo cáo JSON")
+    val.add_argument("--lang", choices=["vi", "en"], default="vi")
+    val.add_argument("--templates", help="thư mục định nghĩa biểu")
+    val.add_argument("--rules", help="thư mục luật kiểm tra")
+    val.add_argument("--max-lines", type=int, default=40, help="số dòng phát hiện in ra màn hình")
+    val.set_defaults(func=cmd_validate)
     return parser
-
-
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GnbvError as exc:
         print(f"Lỗi: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # output piped into head or less that closed early
+        return 0
     except KeyboardInterrupt:
         print("Đã dừng.", file=sys.stderr)
         return 130

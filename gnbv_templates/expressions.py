@@ -257,6 +257,11 @@ def to_excel(node: Node, address: Callable[[Ref], str]) -> str:
     return f'IFERROR({body},"")' if has_division(node) else body
 
 
+def to_formula_text(node: Node, address: Callable[[Ref], str]) -> str:
+    """The formula as a person reads it, without the guard: ``L14/D14*100``."""
+    return _excel(node, address, 0)
+
+
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 
 

@@ -95,10 +95,10 @@ _CODES = [
          "Ô nhập liệu chứa công thức; đã dùng giá trị tính lại của công thức đó ({expected}).",
          "An input cell holds a formula; its value was used."),
     Code("value.negative", ERROR,
-         "Giá trị {found} âm; {measure} phải lớn hơn hoặc bằng 0.",
-         "The value {found} is negative; {measure} must be 0 or more."),
+         "Giá trị {found} âm; số liệu (đơn vị tính: {measure}) phải lớn hơn hoặc bằng 0.",
+         "The value {found} is negative; it must be 0 or more (unit: {measure})."),
     Code("value.not-integer", ERROR,
-         "Giá trị {found} phải là số nguyên ({measure}).", "The value {found} must be a whole number ({measure})."),
+         "Giá trị {found} phải là số nguyên (đơn vị tính: {measure}).", "The value {found} must be a whole number (unit: {measure})."),
     Code("value.out-of-range", ERROR,
          "Giá trị {found} nằm ngoài khoảng cho phép {expected}.",
          "The value {found} is outside the allowed range {expected}."),
@@ -108,21 +108,18 @@ _CODES = [
     Code("value.required", ERROR,
          "Chưa điền ô bắt buộc này.", "This required cell is empty."),
     # derived cells
-    Code("derived.overwritten", ERROR,
-         "Ô tính đã bị ghi đè bằng số {found}; theo công thức phải là {expected}. Hãy khôi phục công thức.",
-         "A formula cell was overwritten with {found}; by its formula it is {expected}. Restore the formula."),
     Code("derived.overwritten-same", WARNING,
          "Ô tính đã bị ghi đè bằng số (giá trị hiện khớp: {found}). Hãy khôi phục công thức để tránh sai khi sửa số liệu.",
          "A formula cell was overwritten with a number (it matches for now: {found}). Restore the formula."),
     Code("derived.sum-mismatch", ERROR,
-         "Tổng {found} không bằng tổng các thành phần {expected} ({declaration}).",
-         "The total {found} is not the sum of its parts {expected} ({declaration})."),
+         "Tổng {found} không bằng tổng các thành phần {expected} ({declaration}).{hint}",
+         "The total {found} is not the sum of its parts {expected} ({declaration}).{hint_en}"),
     Code("derived.ratio-mismatch", ERROR,
-         "Tỷ lệ {found}% không khớp với tử số và mẫu số: phải là {expected}% ({declaration}).",
-         "The rate {found}% does not match its numerator and denominator: {expected}% ({declaration})."),
+         "Tỷ lệ {found}% không khớp với tử số và mẫu số: phải là {expected}% ({declaration}).{hint}",
+         "The rate {found}% does not match its numerator and denominator: {expected}% ({declaration}).{hint_en}"),
     Code("derived.formula-mismatch", ERROR,
-         "Giá trị {found} không khớp với công thức {declaration}: phải là {expected}.",
-         "The value {found} does not match {declaration}: it should be {expected}."),
+         "Giá trị {found} không khớp với công thức {declaration}: phải là {expected}.{hint}",
+         "The value {found} does not match {declaration}: it should be {expected}.{hint_en}"),
     Code("derived.formula-altered", ERROR,
          "Công thức của ô đã bị sửa thành {found}; công thức đúng là {expected}.",
          "The formula was changed to {found}; it should be {expected}."),
@@ -195,6 +192,7 @@ def make(code: str, *, severity: str | None = None, templates: tuple[str, str] |
     params = dict(fields.pop("params", {}) or {})
     params.setdefault("found", fields.get("value"))
     params.setdefault("expected", fields.get("expected"))
+    fields.setdefault("rule", code)  # checks of the model itself are named by their code
     for key in ("form", "sheet", "row", "col", "rule"):
         params.setdefault(key, fields.get(key, ""))
     params.setdefault("label", fields.get("row_label", ""))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import unescape
 
 from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
@@ -25,8 +26,9 @@ from .safety import Sniffed, refuse, sniff
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_FORMULA_CELL = re.compile(rb"<c\b([^>]*)>\s*<f\b")
+_FORMULA_CELL = re.compile(rb"<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
+_ENTITIES = {"&quot;": "\"", "&apos;": "'"}
 MAX_ROWS = 5_000  # a form has at most a few hundred rows; anything past is formatting noise
 MAX_COLS = 200
 
@@ -125,8 +127,9 @@ class ReturnFile:
             out[sheet.get("name", "")] = target if target.startswith("xl/") else f"xl/{target}"
         return out
 
-    def formula_cells(self, sheet: str) -> set[tuple[int, int]] | None:
-        """0-based (row, col) of every cell holding a formula; None if it cannot be told."""
+    def formula_cells(self, sheet: str) -> dict[tuple[int, int], str] | None:
+        """0-based (row, col) → formula text of every cell holding a formula ("" for a shared
+        formula's followers); None if it cannot be told (not an xlsx)."""
         part = self._sheet_parts.get(sheet)
         if not part:
             return None
@@ -135,11 +138,12 @@ class ReturnFile:
                 data = archive.read(part)
         except KeyError:
             return None
-        out = set()
+        out: dict[tuple[int, int], str] = {}
         for match in _FORMULA_CELL.finditer(data):
             ref = _REF.search(match.group(1))
             if ref:
-                out.add(xl_cell_to_rowcol(ref.group(1).decode()))
+                text = match.group(3) or b""
+                out[xl_cell_to_rowcol(ref.group(1).decode())] = unescape(text.decode("utf-8", "replace"), _ENTITIES)
         return out
 
 

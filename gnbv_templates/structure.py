@@ -27,6 +27,11 @@ class Located:
     cols: dict[str, int]  # column code → 0-based sheet column
     findings: list[fd.Finding] = field(default_factory=list)
 
+    @property
+    def in_place(self) -> bool:
+        """Nothing moved: formulas can be compared with the model's text."""
+        return not self.findings
+
     def cell(self, row: str, col: str) -> tuple[int, int] | None:
         r, c = self.rows.get(row), self.cols.get(col)
         return None if r is None or c is None else (r, c)

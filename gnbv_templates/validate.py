@@ -7,7 +7,6 @@ value is compared with it only where its formula is gone or cannot be seen.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -182,13 +181,19 @@ class Validation:
         for cell in layout.derived_order:
             self._derived(state, cell, grid, formulas)
 
-    def _derived(self, state: FormState, cell: Cell, grid: list[list[Any]], formulas: set | None) -> None:
+    def _derived(self, state: FormState, cell: Cell, grid: list[list[Any]], formulas: dict | None) -> None:
         pos = state.located.cell(cell.row, cell.col)
         if pos is None:
             return
         r, c = pos
-        if formulas is not None and (r, c) in formulas:
-            return  # the formula is there: the spreadsheet computes it; our value is the truth anyway
+        text = formulas.get((r, c)) if formulas is not None else None
+        if text is not None:
+            ours = state.layout.excel_formulas[(cell.row, cell.col)]
+            if not text or not state.located.in_place or _same_formula(text, ours):
+                return  # the formula is there: the spreadsheet computes it; our value is the truth anyway
+            self._cell_finding(state, cell, "derived.formula-altered", value="=" + text.lstrip("="),
+                               expected=ours)
+            return
         raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
         found = coerce(raw, cell.measure).value
         want = state.derived.get((cell.row, cell.col))
@@ -201,14 +206,16 @@ class Validation:
         formula = cell.formula
         if ex.has_division(formula):  # type: ignore[arg-type]
             code = "derived.ratio-mismatch"
-        elif ex.is_linear(formula) and all(isinstance(n, ex.Ref) for n in _terms(formula)):  # type: ignore[arg-type]
+        elif _only_additions(formula):  # type: ignore[arg-type]
             code = "derived.sum-mismatch"
         else:
             code = "derived.formula-mismatch"
-        if formulas is not None and code == "derived.formula-mismatch":
-            code = "derived.overwritten"
-        self._cell_finding(state, cell, code, value=raw if found is None else found, expected=want,
-                           params={"declaration": _declaration(state, cell)})
+        gone = formulas is not None  # the formula is known to be gone, not merely unseen
+        self._cell_finding(state, cell, code, value=raw if found is None else found, expected=want, params={
+            "declaration": _declaration(state, cell),
+            "hint": " Công thức của ô đã bị xóa hoặc ghi đè bằng số: hãy khôi phục công thức." if gone else "",
+            "hint_en": " The cell's formula was deleted or typed over: restore it." if gone else "",
+        })
 
     def _cell_finding(self, state: FormState, cell: Cell, code: str, **fields: Any) -> None:
         row = state.layout.rows_by_code[cell.row]
@@ -328,18 +335,22 @@ class Validation:
         ))
 
 
-def _terms(node: ex.Node) -> list[ex.Node]:
-    if isinstance(node, ex.BinOp) and node.op in "+-":
-        return _terms(node.left) + _terms(node.right)
-    if isinstance(node, ex.Neg):
-        return _terms(node.operand)
-    return [node]
+def _only_additions(node: ex.Node) -> bool:
+    if isinstance(node, ex.BinOp):
+        return node.op == "+" and _only_additions(node.left) and _only_additions(node.right)
+    return isinstance(node, ex.Ref)
 
 
 def _declaration(state: FormState, cell: Cell) -> str:
     """The declaration in the sheet's own addresses: D14 = D15 + D16."""
-    text = ex.to_text(cell.formula)  # type: ignore[arg-type]
-    return re.sub(r"\[([^,\]]+), ([^\]]+)\]", lambda m: state.address(m.group(1), m.group(2)), text).strip("()")
+    return ex.to_formula_text(cell.formula, lambda ref: state.address(ref.row or "", ref.col or ""))  # type: ignore[arg-type]
+
+
+def _same_formula(found: str, ours: str) -> bool:
+    def norm(text: str) -> str:
+        return text.lstrip("=").replace("$", "").replace(" ", "").replace("_xlfn.", "").upper()
+
+    return norm(found) == norm(ours)
 
 
 def _close(found: float | None, want: float | None, cell: Cell) -> bool:

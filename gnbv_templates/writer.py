@@ -88,6 +88,7 @@ class PackWriter:
         self.catalog = catalog
         self.issue = issue
         self.context = issue.context(catalog)
+        self._overrides: FormValues = {}
 
     def layouts(self, form_ids: Iterable[str] | None = None) -> list[FormLayout]:
         ids = list(form_ids) if form_ids else list(self.catalog.forms)
@@ -101,9 +102,13 @@ class PackWriter:
         values: FormValues | None = None,
         locked: set[tuple[str, str, str]] | None = None,
         inputs: tuple[Path | str, ...] = (),
+        overrides: FormValues | None = None,
     ) -> Path:
+        """Write the pack; ``overrides`` puts raw content in any cell, formula cells included,
+        as a person typing over the form would (for examples and tests of the validator)."""
         layouts = self.layouts(form_ids)
         values = values or {}
+        self._overrides = overrides or {}
         locked = locked or set()
         with atomic_path(path, inputs=inputs) as tmp:
             book = xlsxwriter.Workbook(
@@ -153,11 +158,11 @@ class PackWriter:
             label_fmt = fmt.get(border=1, text_wrap=True, valign="vcenter", indent=indent,
                                 bold=row.bold or row.section, italic=bool(row.part_of))
             centre = fmt.get(border=1, align="center", valign="vcenter", bold=row.bold or row.section)
-            ws.write_string(r, 0, row.stt, centre)
-            ws.write_string(r, 1, row.label, label_fmt)
-            ws.write_string(r, 2, row.code, centre)
+            _text(ws, r, 0, row.stt, centre)
+            _text(ws, r, 1, row.label, label_fmt)
+            _text(ws, r, 2, row.code, centre)
             if d.row_measures:
-                ws.write_string(r, 3, "" if row.section else (row.measure or ""), centre)
+                _text(ws, r, 3, "" if row.section else (row.measure or ""), centre)
             ws.set_row(r, _heights(row.label, 48 - 2 * indent))
             for col in d.columns:
                 cell = layout.cells[(row.code, col.code)]
@@ -189,6 +194,10 @@ class PackWriter:
         key = (cell.row, cell.col)
         is_locked = cell.kind == INPUT and (cell.form, cell.row, cell.col) in locked
         style = fmt.cell(cell, bold=bold, locked_input=is_locked)
+        typed = self._overrides.get(cell.form, {})
+        if key in typed:
+            self._write_raw(ws, cell, typed[key], style)
+            return
         if cell.kind == DERIVED:
             formula = layout.excel_formulas[key]
             value = computed.get(key)
@@ -202,6 +211,15 @@ class PackWriter:
             _check(ws.write_string(cell.r, cell.c, str(value), style), f"ô {cell.address}")
         else:
             ws.write_number(cell.r, cell.c, value, style)
+
+    @staticmethod
+    def _write_raw(ws: Worksheet, cell: Cell, value: Any, style: Any) -> None:
+        if value is None:
+            ws.write_blank(cell.r, cell.c, None, style)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(cell.r, cell.c, value, style)
+        else:
+            _check(ws.write_string(cell.r, cell.c, str(value), style), f"ô {cell.address}")
 
     def _write_header(self, ws: Worksheet, fmt: _Formats, layout: FormLayout) -> None:
         d = layout.definition
@@ -350,6 +368,14 @@ class PackWriter:
                 ws.write_string(r, 4, cell.address)
         ws.protect("")
         ws.very_hidden()
+
+
+def _text(ws: Worksheet, r: int, c: int, text: str, style: Any) -> None:
+    """A string cell; an empty one is a formatted blank, as a spreadsheet program saves it."""
+    if text:
+        _check(ws.write_string(r, c, text, style), f"ô {r + 1}:{c + 1}")
+    else:
+        ws.write_blank(r, c, None, style)
 
 
 def _merge(ws: Worksheet, r0: int, c0: int, r1: int, c1: int, text: str, style: Any) -> None:
