@@ -248,7 +248,19 @@ _OPS: dict[str, Callable[[float, float], Number]] = {
 
 
 def evaluate(node: Node, lookup: Callable[[Ref], Number]) -> Number:
-    return compile_node(node, lookup)()
+    """One evaluation, walking the tree (compile_node is for many evaluations)."""
+    if isinstance(node, Ref):
+        return lookup(node)
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        value = evaluate(node.operand, lookup)
+        return None if value is None else -value
+    a = evaluate(node.left, lookup)
+    b = evaluate(node.right, lookup)
+    if a is None or b is None:
+        return None
+    return _OPS[node.op](a, b)
 
 
 def to_excel(node: Node, address: Callable[[Ref], str]) -> str:

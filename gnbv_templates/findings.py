@@ -36,7 +36,8 @@ _CODES = [
          "Không nhận biết được tệp là biểu mẫu GNBV nào (không có siêu dữ liệu, không có dòng định danh).",
          "Cannot tell which GNBV forms this file holds (no metadata, no identity line)."),
     Code("structure.catalog-version", ERROR,
-         "Tệp được sinh theo danh mục phiên bản {found}; cần danh mục phiên bản {found} để kiểm tra (hiện có {expected}).",
+         "Tệp được sinh theo danh mục phiên bản {found}; cần danh mục phiên bản đó để kiểm tra "
+         "(hiện có {expected}).",
          "The file was issued with catalog version {found}; this tool has {expected}."),
     Code("structure.sheet-missing", ERROR,
          "Thiếu trang {sheet} ({form}): trang đã bị xóa hoặc đổi tên.",
@@ -98,7 +99,8 @@ _CODES = [
          "Giá trị {found} âm; số liệu (đơn vị tính: {measure}) phải lớn hơn hoặc bằng 0.",
          "The value {found} is negative; it must be 0 or more (unit: {measure})."),
     Code("value.not-integer", ERROR,
-         "Giá trị {found} phải là số nguyên (đơn vị tính: {measure}).", "The value {found} must be a whole number (unit: {measure})."),
+         "Giá trị {found} phải là số nguyên (đơn vị tính: {measure}).",
+         "The value {found} must be a whole number (unit: {measure})."),
     Code("value.out-of-range", ERROR,
          "Giá trị {found} nằm ngoài khoảng cho phép {expected}.",
          "The value {found} is outside the allowed range {expected}."),
@@ -109,7 +111,8 @@ _CODES = [
          "Chưa điền ô bắt buộc này.", "This required cell is empty."),
     # derived cells
     Code("derived.overwritten-same", WARNING,
-         "Ô tính đã bị ghi đè bằng số (giá trị hiện khớp: {found}). Hãy khôi phục công thức để tránh sai khi sửa số liệu.",
+         "Ô tính đã bị ghi đè bằng số (giá trị hiện khớp: {found}). "
+         "Hãy khôi phục công thức để tránh sai khi sửa số liệu.",
          "A formula cell was overwritten with a number (it matches for now: {found}). Restore the formula."),
     Code("derived.sum-mismatch", ERROR,
          "Tổng {found} không bằng tổng các thành phần {expected} ({declaration}).{hint}",

@@ -37,7 +37,16 @@ MAX_COLS = 200
 class MetaRead:
     meta: Metadata | None
     problem: str | None  # None, "missing", "digest", "unreadable"
-    cell_map: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    items_end: int = 0
+    source: ReturnFile | None = field(default=None, repr=False)
+
+    @property
+    def cell_map(self) -> list[tuple[str, ...]]:
+        """(form, row, col, kind, address) of every cell, as recorded when issued."""
+        if self.source is None:
+            return []
+        rows = self.source.grid(META_SHEET)[self.items_end + 2 :]
+        return [tuple(str(row[0]).split("|")) for row in rows if row and row[0]]
 
 
 class ReturnFile:
@@ -68,7 +77,9 @@ class ReturnFile:
             except (CalamineError, ValueError, OSError, TypeError) as exc:
                 raise refuse("unreadable", f"Không đọc được trang {sheet!r} của tệp {self.path.name}.",
                              f"Cannot read sheet {sheet!r}: {exc}") from None
-            found = [row[:MAX_COLS] for row in rows]
+            if rows and len(rows[0]) > MAX_COLS:  # formatting carried far to the right
+                rows = [row[:MAX_COLS] for row in rows]
+            found = rows
             self._grids[sheet] = found
         return found
 
@@ -82,7 +93,10 @@ class ReturnFile:
     def metadata(self) -> MetaRead:
         if META_SHEET not in self.sheet_names:
             return MetaRead(None, "missing")
-        grid = self.grid(META_SHEET)
+        try:  # the key/value part only; the cell map below it is read when asked for
+            grid = self._book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False, nrows=60)
+        except (CalamineError, ValueError, OSError, TypeError):
+            return MetaRead(None, "unreadable")
         items: dict[str, Any] = {}
         end = 0
         for end, row in enumerate(grid):  # noqa: B007 - end is used after the loop
@@ -93,9 +107,8 @@ class ReturnFile:
             meta = Metadata.from_items(items)
         except (ValueError, TypeError):
             return MetaRead(None, "unreadable")
-        cell_map = [tuple(str(v) for v in row[:5]) for row in grid[end + 2 :] if row and row[0]]
         problem = None if items.get("meta_digest") == meta.digest() else "digest"
-        return MetaRead(meta, problem, cell_map)  # type: ignore[arg-type]
+        return MetaRead(meta, problem, end, self)
 
     def identity(self, sheet: str) -> dict[str, str] | None:
         """The visible identity line of a form sheet (top right of its first row)."""
@@ -108,14 +121,21 @@ class ReturnFile:
         return None
 
     @cached_property
+    def _archive(self) -> zipfile.ZipFile:
+        return zipfile.ZipFile(self.path)
+
+    def close(self) -> None:
+        if "_archive" in self.__dict__:
+            self._archive.close()
+
+    @cached_property
     def _sheet_parts(self) -> dict[str, str]:
         """Sheet name → zip member of its XML (xlsx family only)."""
         if self.kind == "ods":
             return {}
         try:
-            with zipfile.ZipFile(self.path) as archive:
-                book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-                rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            book = ElementTree.fromstring(self._archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(self._archive.read("xl/_rels/workbook.xml.rels"))
         except (KeyError, ElementTree.ParseError, zipfile.BadZipFile) as exc:
             raise refuse("unreadable", f"Tệp {self.path.name} thiếu cấu trúc bảng tính.",
                          f"{self.path.name}: broken workbook structure ({exc}).") from None
@@ -134,8 +154,7 @@ class ReturnFile:
         if not part:
             return None
         try:
-            with zipfile.ZipFile(self.path) as archive:
-                data = archive.read(part)
+            data = self._archive.read(part)
         except KeyError:
             return None
         out: dict[tuple[int, int], str] = {}

@@ -131,7 +131,7 @@ def _prolog_has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     seen = b""
     with archive.open(info) as handle:
         while len(seen) < _PROLOG_LIMIT:
-            chunk = handle.read(65536)
+            chunk = handle.read(4096 if not seen else 65536)
             if not chunk:
                 break
             seen += chunk

@@ -21,7 +21,8 @@ from . import render
 from .catalog import Catalog, load_catalog
 from .coerce import coerce
 from .compute import evaluator
-from .identify import Identified, expected_mark, identify
+from .identify import RESULT_SHEET, Identified, expected_mark, identify
+from .metadata import META_SHEET
 from .model import DERIVED, INPUT, Cell, FormLayout
 from .reader import ReturnFile, open_return
 from .report import Report
@@ -52,6 +53,9 @@ class FormState:
         return xl_rowcol_to_cell(*found)
 
 
+_BOUND: dict[tuple[str, int], tuple[FormLayout | None, list]] = {}
+
+
 class _Missing(Exception):
     """A rule refers to a cell that is not there (or not a number)."""
 
@@ -65,6 +69,7 @@ class Validation:
         self.findings: list[fd.Finding] = []
         self.forms: dict[str, FormState] = {}
         self.identified: Identified | None = None
+        self._checks: dict[tuple[Any, ...], tuple[Any, dict]] = {}
 
     def run(self, *, expect_unit: str | None = None, expect_period: str | None = None) -> Report:
         ident = identify(self.ret, self.catalog)
@@ -92,18 +97,15 @@ class Validation:
     # -- sheets, identity, structure ------------------------------------
     def _sheets(self, ident: Identified, context: dict[str, Any]) -> None:
         names = self.ret.sheet_names
-        by_identity = {}
-        for sheet in names:
-            found = self.ret.identity(sheet)
-            if found:
-                by_identity.setdefault(found["form"], (sheet, found))
+        by_identity: dict[str, tuple[str, dict]] | None = None  # built only if a sheet is not where issued
+        header = [render.render(template, context) for template in self.catalog.header]
         order = []
         for form_id in ident.forms:
             layout = self.catalog.layout(form_id, context)
             expected_sheet = ident.sheets.get(form_id, layout.sheet)
             if expected_sheet in names:
                 sheet = expected_sheet
-            elif form_id in by_identity:
+            elif form_id in (by_identity := by_identity or self._identities(ident)):
                 sheet = by_identity[form_id][0]
                 self.findings.append(fd.make("structure.sheet-renamed", form=form_id, sheet=sheet,
                                              value=sheet, expected=expected_sheet))
@@ -112,7 +114,7 @@ class Validation:
                 continue
             order.append(names.index(sheet))
             self._identity_line(form_id, sheet, layout, ident)
-            self._header(form_id, sheet, context)
+            self._header(form_id, sheet, header)
             grid = self.ret.grid(sheet)
             located = locate(layout, grid, sheet)
             self.findings += located.findings
@@ -137,11 +139,22 @@ class Validation:
                                          cell=_ident_cell(layout), value=f"{found['form']} #{found['mark']}",
                                          expected=f"{form_id} #{want}"))
 
-    def _header(self, form_id: str, sheet: str, context: dict[str, Any]) -> None:
+    def _identities(self, ident: Identified) -> dict[str, tuple[str, dict]]:
+        issued = set(ident.sheets.values())
+        out: dict[str, tuple[str, dict]] = {}
+        for sheet in self.ret.sheet_names:
+            if sheet in issued or sheet in (META_SHEET, RESULT_SHEET):
+                continue
+            found = self.ret.identity(sheet)
+            if found:
+                out.setdefault(found["form"], (sheet, found))
+        return out
+
+    def _header(self, form_id: str, sheet: str, header: list[str]) -> None:
         if self.identified is not None and not self.identified.from_metadata:
             return  # without metadata the issued header texts are unknown
-        for index, template in enumerate(self.catalog.header):
-            expected = render.render(template, context)
+        for index, expected in enumerate(header):
+            template = self.catalog.header[index]
             found = self.ret.value(sheet, index, 0)
             if _norm(found) == _norm(expected):
                 continue
@@ -174,12 +187,23 @@ class Validation:
             state.inputs[key] = result.value
             if isinstance(result.value, int | float):
                 numeric_inputs[key] = result.value
-            schema = cell_schema(cell, refine(layout.id, cell.row, cell.col), choices.get(cell.col, ()))
-            for rule in compile_schema(schema)(result.value):
+            check, schema = self._check_for(layout.id, cell, refine, choices)
+            for rule in check(result.value):
                 self._schema_finding(state, cell, rule, result.value, schema)
         state.derived = evaluator(layout).run(numeric_inputs)
         for cell in layout.derived_order:
             self._derived(state, cell, grid, formulas)
+
+    def _check_for(self, form: str, cell: Cell, refine: Any, choices: dict) -> tuple[Any, dict]:
+        """The compiled check of a cell, shared by every cell with the same constraints."""
+        refinement = refine(form, cell.row, cell.col)
+        key = (cell.measure, cell.required, cell.col if choices.get(cell.col) else None,
+               None if refinement is None else tuple(sorted(refinement.items(), key=str)))
+        found = self._checks.get(key)
+        if found is None:
+            schema = cell_schema(cell, refinement, choices.get(cell.col, ()))
+            found = self._checks[key] = (compile_schema(schema), schema)
+        return found
 
     def _derived(self, state: FormState, cell: Cell, grid: list[list[Any]], formulas: dict | None) -> None:
         pos = state.located.cell(cell.row, cell.col)
@@ -272,12 +296,29 @@ class Validation:
                 self._apply(rule, left, right, at)
 
     def _instances(self, rule: Rule) -> Iterable[tuple[ex.Node, ex.Node, ex.Node]]:
-        at = rule.at or next(iter(ex.refs(rule.left)))
         if rule.for_each is None:
+            return self._bound(rule, None)
+        return self._bound(rule, self.forms[rule.form].layout)  # type: ignore[index]
+
+    @staticmethod
+    def _bound(rule: Rule, layout: FormLayout | None) -> list[tuple[ex.Node, ex.Node, ex.Node]]:
+        """A rule bound to each row (or column) of a layout, kept while the layout lives."""
+        key = (rule.id, id(layout))
+        found = _BOUND.get(key)
+        if found is not None and found[0] is layout:
+            return found[1]
+        made = list(Validation._bind(rule, layout))
+        if len(_BOUND) > 4096:
+            _BOUND.clear()
+        _BOUND[key] = (layout, made)
+        return made
+
+    @staticmethod
+    def _bind(rule: Rule, layout: FormLayout | None) -> Iterable[tuple[ex.Node, ex.Node, ex.Node]]:
+        at = rule.at or next(iter(ex.refs(rule.left)))
+        if rule.for_each is None or layout is None:
             yield rule.left, rule.right, at
             return
-        state = self.forms[rule.form]  # type: ignore[index]
-        layout = state.layout
         if rule.for_each == "row":
             for row in layout.rows:
                 if row.section or (rule.rows is not None and row.code not in rule.rows):
@@ -380,5 +421,8 @@ def validate(
 ) -> Report:
     """Validate one returned workbook; raises UnreadableFile if it cannot be used."""
     ret = open_return(path)
-    validation = Validation(ret, catalog or load_catalog(), rules or load_rules())
-    return validation.run(expect_unit=expect_unit, expect_period=expect_period)
+    try:
+        validation = Validation(ret, catalog or load_catalog(), rules or load_rules())
+        return validation.run(expect_unit=expect_unit, expect_period=expect_period)
+    finally:
+        ret.close()

@@ -51,6 +51,7 @@ class _Formats:
     def __init__(self, book: Workbook) -> None:
         self.book = book
         self._cache: dict[tuple[Any, ...], Any] = {}
+        self._cells: dict[tuple[Any, ...], Any] = {}
 
     def get(self, **props: Any) -> Any:
         key = tuple(sorted(props.items()))
@@ -61,6 +62,13 @@ class _Formats:
         return found
 
     def cell(self, cell: Cell, *, bold: bool, locked_input: bool) -> Any:
+        key = (cell.kind, cell.measure.type, bold, locked_input)
+        found = self._cells.get(key)
+        if found is None:
+            found = self._cells[key] = self._cell(cell, bold=bold, locked_input=locked_input)
+        return found
+
+    def _cell(self, cell: Cell, *, bold: bool, locked_input: bool) -> Any:
         base = {"border": 1, "num_format": cell.measure.number_format, "valign": "vcenter"}
         if bold:
             base["bold"] = True
@@ -354,18 +362,12 @@ class PackWriter:
             _check(ws.write_string(r, 1, value), f"siêu dữ liệu {key}")
             r += 1
         r += 1
-        for c, text in enumerate(MAP_HEADER):
-            ws.write_string(r, c, text)
+        ws.write_string(r, 0, "|".join(MAP_HEADER))  # one cell per mapped cell: form|row|col|kind|address
         for layout in layouts:
             for cell in layout.cells.values():
-                if cell.kind == NA:
-                    continue
-                r += 1
-                ws.write_string(r, 0, cell.form)
-                ws.write_string(r, 1, cell.row)
-                ws.write_string(r, 2, cell.col)
-                ws.write_string(r, 3, cell.kind)
-                ws.write_string(r, 4, cell.address)
+                if cell.kind != NA:
+                    r += 1
+                    ws.write_string(r, 0, f"{cell.form}|{cell.row}|{cell.col}|{cell.kind}|{cell.address}")
         ws.protect("")
         ws.very_hidden()
 
