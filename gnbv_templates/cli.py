@@ -96,6 +96,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .rules import load_rules
     from .validate import validate
 
+    if Path(args.path).is_dir():
+        return _validate_folder(args)
     report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules))
     en = args.lang == "en"
     counts = report.counts
@@ -116,6 +118,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
         report.annotate(args.output, lang=args.lang)
         print(("Annotated copy: " if en else "Bản sao có đánh dấu lỗi: ") + str(args.output))
     return report.exit_code
+
+
+def _validate_folder(args: argparse.Namespace) -> int:
+    from . import summary
+    from .batch import progress_bar, validate_folder
+
+    report = validate_folder(args.path, outdir=args.output, parent=args.unit, period=args.period, units=args.units,
+                             jobs=args.jobs, templates=args.templates, rules=args.rules, progress=progress_bar)
+    completeness = report.completeness
+    for item in summary.rows(report.results, completeness):
+        note = f" — {item['note']}" if item["note"] else ""
+        print(f"  {item['unit'] or '?':>6} {item['unit_name'][:32]:<32} {item['status']:<15} "
+              f"{item['errors']:>4} lỗi {item['warnings']:>4} cảnh báo{note}")
+    if completeness is not None:
+        print(f"Đơn vị cấp trên {completeness.parent.code} {completeness.parent.name}, kỳ {completeness.period}: "
+              f"{len(completeness.chosen)} đã nộp, {len(completeness.missing)} chưa nộp"
+              + (f" ({', '.join(u.name for u in completeness.missing)})" if completeness.missing else ""))
+    print(f"Tổng hợp: {report.summary_xlsx} và {report.summary_json}")
+    return report.exit_code
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    from .batch import progress_bar
+    from .consolidate import consolidate
+    from .context import load_settings
+
+    result = consolidate(args.folder, args.unit, args.period, args.output, units=args.units,
+                         include_errors=args.include_errors, jobs=args.jobs,
+                         settings=load_settings(args.settings), progress=progress_bar,
+                         templates=args.templates, rules=args.rules)
+    c = result.completeness
+    print(f"Đã tổng hợp {len(result.included)} biểu vào {result.path} "
+          f"({c.parent.name}, kỳ {result.period}).")
+    if result.with_errors:
+        print(f"  CẢNH BÁO: có {len(result.with_errors)} biểu còn lỗi được đưa vào (--include-errors).")
+    for read, why in result.excluded:
+        print(f"  Không dùng {read.name}: {why}")
+    if c.missing:
+        print(f"  Chưa nộp ({len(c.missing)}): " + ", ".join(f"{u.code} {u.name}" for u in c.missing))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,7 +206,24 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--templates", help="thư mục định nghĩa biểu")
     val.add_argument("--rules", help="thư mục luật kiểm tra")
     val.add_argument("--max-lines", type=int, default=40, help="số dòng phát hiện in ra màn hình")
+    val.add_argument("--jobs", type=int, help="với thư mục: số tiến trình song song (mặc định: số lõi)")
+    val.add_argument("--unit", help="với thư mục: đơn vị cấp trên (để biết đơn vị nào chưa nộp)")
+    val.add_argument("--period", help="với thư mục: kỳ báo cáo")
+    val.add_argument("--units", help="tệp danh sách đơn vị")
     val.set_defaults(func=cmd_validate)
+
+    con = sub.add_parser("consolidate", help="tổng hợp biểu của các đơn vị cấp dưới thành biểu của cấp trên")
+    con.add_argument("folder")
+    con.add_argument("--unit", required=True, help="mã đơn vị cấp trên")
+    con.add_argument("--period", required=True)
+    con.add_argument("-o", "--output", required=True, help="tệp .xlsx tổng hợp")
+    con.add_argument("--include-errors", action="store_true", help="vẫn tổng hợp biểu còn lỗi (ghi rõ trong kết quả)")
+    con.add_argument("--units")
+    con.add_argument("--settings")
+    con.add_argument("--jobs", type=int)
+    con.add_argument("--templates")
+    con.add_argument("--rules")
+    con.set_defaults(func=cmd_consolidate)
     return parser
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,7 @@ class PackWriter:
         locked: set[tuple[str, str, str]] | None = None,
         inputs: tuple[Path | str, ...] = (),
         overrides: FormValues | None = None,
+        preface: Callable[[Workbook, _Formats], None] | None = None,
     ) -> Path:
         """Write the pack; ``overrides`` puts raw content in any cell, formula cells included,
         as a person typing over the form would (for examples and tests of the validator)."""
@@ -130,6 +131,8 @@ class PackWriter:
             )
             book.set_properties({"title": "GNBV", "comments": f"gnbv-templates {self.catalog.version}"})
             formats = _Formats(book)
+            if preface is not None:  # a cover sheet first, e.g. a consolidation's provenance
+                preface(book, formats)
             for layout in layouts:
                 self._write_form(book, formats, layout, values.get(layout.id, {}), locked)
             self._write_meta(book, layouts, locked)
@@ -149,14 +152,17 @@ class PackWriter:
         ws = book.add_worksheet(d.sheet)
         last_col = layout.last_col
         first_col = d.first_data_col
-        ws.set_column(0, 0, 6)
-        ws.set_column(1, 1, 48)
-        ws.set_column(2, 2, 7)
+        wide = len(d.columns) > 10  # many columns: narrower text so the printed page stays legible
+        label_width = 36 if wide else 48
+        ws.set_column(0, 0, 5 if wide else 6)
+        ws.set_column(1, 1, label_width)
+        ws.set_column(2, 2, 6 if wide else 7)
         if d.row_measures:
             ws.set_column(3, 3, 11)
         for col in d.columns:
             c = layout.col_index[col.code]
-            ws.set_column(c, c, col.width or (9 if col.measure == "%" else 12))
+            width = col.width or (8 if col.measure == "%" else (10.5 if wide else 12))
+            ws.set_column(c, c, min(width, 12) if wide and col.measure == "text" else width)
         self._write_header(ws, fmt, layout)
         self._write_headings(ws, fmt, layout)
         computed = evaluator(layout).run(values)
@@ -171,7 +177,7 @@ class PackWriter:
             _text(ws, r, 2, row.code, centre)
             if d.row_measures:
                 _text(ws, r, 3, "" if row.section else (row.measure or ""), centre)
-            ws.set_row(r, _heights(row.label, 48 - 2 * indent))
+            ws.set_row(r, _heights(row.label, label_width - 2 * indent))
             for col in d.columns:
                 cell = layout.cells[(row.code, col.code)]
                 self._write_cell(ws, fmt, layout, cell, row.bold, values, computed, locked)
