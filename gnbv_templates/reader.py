@@ -102,7 +102,7 @@ class ReturnFile:
         for end, row in enumerate(grid):  # noqa: B007 - end is used after the loop
             if not row or row[0] in ("", None):
                 break
-            items[str(row[0])] = row[1] if len(row) > 1 else ""
+            items[str(row[0])] = "".join(str(v) for v in row[1:] if v not in ("", None))
         try:
             meta = Metadata.from_items(items)
         except (ValueError, TypeError):

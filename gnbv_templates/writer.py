@@ -26,6 +26,7 @@ HEAD_FILL = "#D9E2F3"
 NA_FILL = "#D9D9D9"
 
 Key = tuple[str, str]
+META_CHUNK = 30_000
 FormValues = Mapping[str, Mapping[Key, Any]]
 
 _VALIDATION = {
@@ -365,7 +366,9 @@ class PackWriter:
         r = 0
         for key, value in [*meta.items(), ("meta_digest", meta.digest())]:
             ws.write_string(r, 0, key)
-            _check(ws.write_string(r, 1, value), f"siêu dữ liệu {key}")
+            # a cell holds at most 32,767 characters: long values (a province's units) span the row
+            for i, start in enumerate(range(0, max(len(value), 1), META_CHUNK)):
+                _check(ws.write_string(r, 1 + i, value[start : start + META_CHUNK]), f"siêu dữ liệu {key}")
             r += 1
         r += 1
         ws.write_string(r, 0, "|".join(MAP_HEADER))  # one cell per mapped cell: form|row|col|kind|address

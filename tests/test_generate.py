@@ -174,3 +174,20 @@ def test_commune_without_children_types_its_total(catalog, units, tmp_path):
     assert [r.code for r in layout.rows] == ["00"]
     assert layout.cells[("00", "1")].kind == "input"
     assert layout.cells[("00", "3")].kind == "derived"
+
+
+def test_a_province_with_hundreds_of_units_fits_the_metadata(catalog, tmp_path):
+    """Excel cells hold 32,767 characters at most: a long unit list must still round-trip."""
+    from gnbv_templates.reader import open_return
+    from gnbv_templates.units import load_units
+
+    lines = ["levels: [{id: tinh, name: Tỉnh}, {id: huyen, name: Huyện}]", "units:",
+             '  - {code: "99", name: "Tỉnh thử nghiệm", level: tinh}']
+    lines += [f'  - {{code: "{100 + i}", name: "Huyện thử nghiệm có tên khá dài số {i}", level: huyen, '
+              f'parent: "99"}}' for i in range(700)]
+    path = tmp_path / "units.yaml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    units = load_units(path)
+    out = writer_for(catalog, units, unit="99").write(tmp_path / "big.xlsx", form_ids=["B15"])
+    read = open_return(out).metadata
+    assert read.problem is None and len(read.meta.children) == 700
