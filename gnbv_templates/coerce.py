@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,9 @@ def coerce(raw: Any, measure: Measure) -> Coerced:
     if not measure.numeric:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
-        return Coerced(str(raw) if not isinstance(raw, str) else raw)
+        text = str(raw) if not isinstance(raw, str) else raw
+        # text typed on macOS or with some input methods arrives decomposed (NFD)
+        return Coerced(unicodedata.normalize("NFC", text).strip() if measure.type == "choice" else text)
     if isinstance(raw, bool):
         return Coerced(None, "value.not-a-number", raw)
     if isinstance(raw, int | float):

@@ -160,3 +160,11 @@ def test_text_numbers_are_read_with_a_warning(tmp, catalog, units, district):
     out = overwrite(tmp, src, "Biểu 05", cell, text, "text.xlsx")
     f = one(findings(out, catalog), code="value.text-number", form="B05", cell=cell)
     assert f.expected == value and f.severity == "warning"
+
+
+def test_choice_outside_the_list_and_decomposed_text(tmp, catalog, units, district):
+    import unicodedata
+
+    out = build_return(tmp, catalog, units, name="choice.xlsx",
+                       change={("B01", "02", "6"): "Tốt", ("B01", "04", "6"): unicodedata.normalize("NFD", "Đạt kế hoạch")})
+    one(findings(out, catalog), code="value.not-allowed", form="B01", cell=addr(district, "B01", "02", "6"))
