@@ -36,7 +36,11 @@ def filled_return(path: Path) -> tuple[Path, list]:
     values = consistent_values(layouts, rules, level="tinh", seed=1)
     for layout in layouts:  # every input cell filled, text notes included
         for cell in layout.inputs:
-            values[layout.id].setdefault((cell.row, cell.col), "ghi chú" if not cell.measure.numeric else 1)
+            if cell.measure.type == "choice":
+                filler: object = layout.columns[[c.code for c in layout.columns].index(cell.col)].choices[0]
+            else:
+                filler = "ghi chú" if not cell.measure.numeric else 1
+            values[layout.id].setdefault((cell.row, cell.col), filler)
     writer.write(path, values=values)
     return path, layouts
 

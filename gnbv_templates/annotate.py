@@ -20,17 +20,20 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from .errors import OutputError
 from .findings import ERROR, Finding
 from .identify import RESULT_SHEET
 from .model import DERIVED, INPUT
 from .outputs import atomic_path
-from .reader import open_return
+from .reader import MAX_COLS, MAX_ROWS, open_return
+from .safety import refuse, shown_name
 from .writer import DERIVED_FILL, INPUT_FILL
 
 if TYPE_CHECKING:
     from .report import Report
 
 AUTHOR = "gnbv"
+_KEPT = "\n────────\n"  # between a comment the file already had and ours
 RED, AMBER = "FFC7CE", "FFE699"
 MAX_LINKS = 65_000  # Excel allows 65,530 hyperlinks per sheet
 _HEAD = {
@@ -57,7 +60,22 @@ def _text(cell: Any, value: Any) -> None:
 def annotate(report: Report, out: Path | str, *, lang: str = "vi") -> Path:
     source = Path(report.file)
     original = open_return(source)
-    book = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
+    if original.kind == "ods":
+        original.close()
+        raise OutputError(
+            f"Không tạo được bản sao đánh dấu lỗi cho tệp .ods {shown_name(source)}: hãy lưu tệp dạng .xlsx rồi "
+            "kiểm tra lại (kết quả kiểm tra vẫn in ra và ghi được vào báo cáo JSON).",
+            english="An annotated copy cannot be made of an .ods file: save it as .xlsx and validate again.",
+        )
+    try:  # macros and links to other files are dropped here, never carried into the copy
+        with source.open("rb") as handle:  # a file object: whatever the file's name ends with
+            book = openpyxl.load_workbook(handle, keep_vba=False, keep_links=False)
+    except Exception as exc:  # the second parser of an untrusted file: any failure means the same thing
+        original.close()
+        raise refuse("annotate-unreadable",
+                     f"Không tạo được bản sao đánh dấu lỗi: tệp {shown_name(source)} có cấu trúc không đọc được "
+                     "để ghi lại. Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi kiểm tra lại.",
+                     f"Cannot make an annotated copy of {source.name}: {type(exc).__name__}.") from None
     if RESULT_SHEET in book.sheetnames:
         del book[RESULT_SHEET]
     kinds = _kinds(report)
@@ -68,9 +86,12 @@ def annotate(report: Report, out: Path | str, *, lang: str = "vi") -> Path:
     for ws in book.worksheets:
         ws.sheet_view.tabSelected = ws.title == RESULT_SHEET
     book.calculation.fullCalcOnLoad = True
-    with atomic_path(out, inputs=(source,)) as tmp:
-        book.save(tmp)
-        _restore_cached_values(tmp, original)
+    try:
+        with atomic_path(out, inputs=(source,)) as tmp:
+            book.save(tmp)
+            _restore_cached_values(tmp, original)
+    finally:
+        original.close()
     return Path(out)
 
 
@@ -86,14 +107,29 @@ def _kinds(report: Report) -> dict[tuple[str, str], str]:
     return out
 
 
+def _existing_cells(ws: Any) -> list[Any]:
+    """The cells a sheet really has (iter_rows would create every cell of the used range)."""
+    cells = getattr(ws, "_cells", None)
+    if isinstance(cells, dict):
+        return [cell for (r, c), cell in cells.items() if r <= MAX_ROWS and c <= MAX_COLS]
+    return [cell for row in ws.iter_rows(max_row=min(ws.max_row, MAX_ROWS), max_col=min(ws.max_column, MAX_COLS))
+            for cell in row]
+
+
+def _ours(comment: Any) -> bool:
+    author = comment.author or ""
+    return author == AUTHOR or author.startswith(f"{AUTHOR} (")
+
+
 def _clear_marks(book: Any, kinds: dict[tuple[str, str], str]) -> None:
     for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                comment = cell.comment
-                if comment is None or comment.author != AUTHOR:
-                    continue
+        for cell in _existing_cells(ws):
+            comment = cell.comment
+            if comment is not None and _ours(comment):
                 cell.comment = None
+                if _KEPT in comment.text:  # give the comment the file had back
+                    author = (comment.author or "")[len(AUTHOR) + 2 : -1]
+                    cell.comment = Comment(comment.text.split(_KEPT, 1)[0], author)
                 kind = kinds.get((ws.title, cell.coordinate))
                 color = INPUT_FILL if kind == INPUT else DERIVED_FILL if kind == DERIVED else None
                 cell.fill = PatternFill("solid", fgColor=color.lstrip("#")) if color else PatternFill(None)
@@ -131,7 +167,8 @@ def _result_sheet(book: Any, report: Report, lang: str) -> None:
         ws.row_dimensions[r].height = 15 * min(lines, 8)
         if f.sheet and f.cell and f.sheet in book.sheetnames and i <= MAX_LINKS:
             target = ws.cell(r, 5)
-            target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{f.sheet}'!{f.cell}",
+            sheet = f.sheet.replace("'", "''")
+            target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{sheet}'!{f.cell}",
                                          display=f.cell)
             target.font = Font(color="0563C1", underline="single")
     for letter, width in zip("ABCDEFGHIJKLM", (5, 9, 6, 10, 7, 8, 40, 7, 12, 12, 70, 24, 26), strict=True):
@@ -156,7 +193,12 @@ def _mark(book: Any, findings: list[Finding], lang: str) -> None:
         worst = ERROR if any(f.severity == ERROR for f in items) else "warning"
         cell.fill = PatternFill("solid", fgColor=RED if worst == ERROR else AMBER)
         text = "\n".join(f"• {f.message(lang)}" for f in items)
-        comment = Comment(text[:30000], AUTHOR)
+        author = AUTHOR
+        old = cell.comment
+        if old is not None and not _ours(old):  # keep what the file's own comment says, above ours
+            text = f"{old.text[:20000]}{_KEPT}{text}"
+            author = f"{AUTHOR} ({old.author or ''})"
+        comment = Comment(text[:30000], author)
         comment.width, comment.height = 320, min(60 + 40 * len(items), 400)
         cell.comment = comment
 

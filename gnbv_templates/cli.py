@@ -98,7 +98,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     if Path(args.path).is_dir():
         return _validate_folder(args)
-    report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules))
+    report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules),
+                      expect_unit=args.expect_unit, expect_period=args.expect_period)
     en = args.lang == "en"
     counts = report.counts
     label = {ERROR: "Error" if en else "Lỗi", "warning": "Warning" if en else "Cảnh báo"}
@@ -210,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--unit", help="với thư mục: đơn vị cấp trên (để biết đơn vị nào chưa nộp)")
     val.add_argument("--period", help="với thư mục: kỳ báo cáo")
     val.add_argument("--units", help="tệp danh sách đơn vị")
+    val.add_argument("--expect-unit", help="với một tệp: mã đơn vị phải nộp biểu này")
+    val.add_argument("--expect-period", help="với một tệp: kỳ báo cáo phải là")
     val.set_defaults(func=cmd_validate)
 
     con = sub.add_parser("consolidate", help="tổng hợp biểu của các đơn vị cấp dưới thành biểu của cấp trên")

@@ -47,6 +47,11 @@ _CODES = [
          "The sheet of {form} was renamed to {found} (expected {expected})."),
     Code("structure.sheet-order", WARNING,
          "Thứ tự các trang đã bị thay đổi.", "The sheets were reordered."),
+    Code("structure.form-changed", ERROR,
+         "Biểu {form} được phát hành theo định nghĩa khác với danh mục đang dùng (cùng phiên bản {version}, "
+         "mã cấu trúc {found} thay vì {expected}): cần đúng bộ định nghĩa đã dùng khi phát hành để kiểm tra.",
+         "Form {form} was issued from other definitions than the catalog in use (same version {version}, "
+         "structure {found} instead of {expected}): the definitions used at issue are needed."),
     Code("structure.identity-mismatch", ERROR,
          "Dòng định danh của trang không khớp với biểu đã phát hành ({found}).",
          "The sheet's identity line does not match what was issued ({found})."),
@@ -92,6 +97,11 @@ _CODES = [
     Code("value.date", ERROR,
          "Ô đang có định dạng ngày tháng ({found}); phải là số ({measure}).",
          "The cell holds a date ({found}); it must be a number ({measure})."),
+    Code("value.formula-no-value", ERROR,
+         "Ô nhập liệu chứa công thức {found} nhưng tệp không lưu kết quả tính nên không đọc được số liệu. "
+         "Hãy nhập số trực tiếp, hoặc mở tệp bằng Excel hay LibreOffice rồi lưu lại.",
+         "An input cell holds the formula {found} but the file keeps no computed value, so it cannot be read. "
+         "Type the number, or open the file in Excel or LibreOffice and save it again."),
     Code("value.formula-in-input", WARNING,
          "Ô nhập liệu chứa công thức; đã dùng giá trị tính lại của công thức đó ({expected}).",
          "An input cell holds a formula; its value was used."),
@@ -130,6 +140,15 @@ _CODES = [
     Code("relation.part-exceeds-whole", ERROR,
          "Phần \"trong đó\" ({found}) lớn hơn tổng của nó ở dòng {whole} ({expected}).",
          "The \"of which\" part ({found}) exceeds its whole in row {whole} ({expected})."),
+    # the file itself
+    Code("file.macros", WARNING,
+         "Tệp có macro (VBA): macro không được chạy và không được giữ lại trong bản sao kiểm tra.",
+         "The file contains macros (VBA): they are never run and are not kept in the annotated copy."),
+    Code("file.external-links", WARNING,
+         "Tệp có liên kết tới {found} tệp khác: liên kết không được mở; số liệu lấy từ tệp khác có thể đã cũ. "
+         "Bản sao kiểm tra không giữ liên kết.",
+         "The file links to {found} other workbook(s): the links are not followed and values taken from them may "
+         "be stale. The annotated copy does not keep them."),
     # rules from rules/*.yaml
     Code("rule.failed", ERROR, "{message}", "{message}"),
     Code("rule.not-evaluated", WARNING,
@@ -138,14 +157,24 @@ _CODES = [
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 _FIELD = re.compile(r"\{(\w+)(!r)?\}")
+# line breaks, terminal escapes and bidirectional overrides typed into a cell must not reach a message
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+MAX_SHOWN = 200
+
+
+def shown_text(value: Any, limit: int | None = MAX_SHOWN) -> str:
+    """A value as a message shows it: on one line, and (what came from a cell) not endless."""
+    text = format_vn(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    text = _CONTROL.sub(" ", text)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_message(template: str, params: dict[str, Any]) -> str:
     """Fill ``{name}`` fields; nothing but plain names (no attribute access)."""
 
     def one(match: re.Match[str]) -> str:
-        value = params.get(match.group(1), "")
-        text = format_vn(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+        name = match.group(1)
+        text = shown_text(params.get(name, ""), MAX_SHOWN if name in ("found", "expected") else None)
         return f"“{text}”" if match.group(2) else text
 
     return _FIELD.sub(one, template)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from . import findings as fd
 from .catalog import Catalog
 from .context import Issue, Settings
-from .errors import UnreadableFile
-from .metadata import META_SHEET, checksum
+from .errors import UnreadableFile, UsageError
+from .findings import shown_text
+from .metadata import META_SHEET, Metadata, checksum
 from .periods import parse_period
 from .reader import ReturnFile
 from .units import Unit
 
 RESULT_SHEET = "Kết quả kiểm tra"
+MAX_CHILDREN = 1_000  # a unit has at most a few hundred units below it
+_FORM_ID = re.compile(r"B\d{2}")
 
 
 @dataclass
@@ -30,6 +34,9 @@ class Identified:
 def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
     read = ret.metadata
     found: list[fd.Finding] = []
+    if read.meta is not None and not _sane(read.meta, catalog):
+        # the digest is a checksum, not a signature: metadata can be consistent and still nonsense
+        read = type(read)(None, "digest", read.items_end, read.source)
     if read.meta is not None and read.problem is None:
         meta = read.meta
         issue = _issue_from_meta(meta)
@@ -52,11 +59,18 @@ def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
             return Identified(_issue_from_meta(meta), [f["id"] for f in meta.forms],
                               {f["id"]: f["sheet"] for f in meta.forms}, meta.catalog_version, found)
         raise UnreadableFile(
-            f"Tệp {ret.path.name} không phải biểu mẫu GNBV (không có siêu dữ liệu, không có dòng định danh).",
+            f"Tệp {ret.name} không phải biểu mẫu GNBV (không có siêu dữ liệu, không có dòng định danh).",
             reason="not-gnbv",
-            english=f"{ret.path.name} is not a GNBV return (no metadata, no identity line).",
+            english=f"{ret.name} is not a GNBV return (no metadata, no identity line).",
         )
-    first = next(iter(identities.values()))[1]
+    usable = [ident for _, ident in identities.values() if _period_ok(ident)]
+    if not usable and read.meta is None:
+        raise UnreadableFile(
+            f"Tệp {ret.name} không phải biểu mẫu GNBV (dòng định danh không ghi kỳ báo cáo hợp lệ).",
+            reason="not-gnbv",
+            english=f"{ret.name} is not a GNBV return (no identity line names a valid period).",
+        )
+    first = usable[0] if usable else next(iter(identities.values()))[1]
     if read.meta is not None:
         meta = read.meta
         issue = _issue_from_meta(meta)
@@ -72,6 +86,43 @@ def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
         sheets = {f: catalog.forms[f].sheet for f in forms}
         version = first["version"]
     return Identified(issue, forms, sheets, version, found, from_metadata=False)
+
+
+def _period_ok(ident: dict[str, str]) -> bool:
+    try:
+        parse_period(ident["period"])
+    except UsageError:
+        return False
+    return True
+
+
+def _sane(meta: Metadata, catalog: Catalog) -> bool:
+    """Metadata whose every field has the shape this package writes (whatever its digest says)."""
+    try:
+        parse_period(meta.period)
+        if meta.issued:
+            dt.date.fromisoformat(meta.issued)
+    except (UsageError, ValueError):
+        return False
+    if not meta.unit_code.strip() or not isinstance(meta.forms, list) or not isinstance(meta.children, list):
+        return False
+    if not meta.forms or len(meta.children) > MAX_CHILDREN or not isinstance(meta.locked, list):
+        return False
+    ids = []
+    for form in meta.forms:
+        if not isinstance(form, dict) or not all(isinstance(form.get(k), str) for k in ("id", "sheet")):
+            return False
+        if not _FORM_ID.fullmatch(form["id"]) or not form["sheet"]:
+            return False
+        ids.append(form["id"])
+    if len(set(ids)) != len(ids):
+        return False
+    if meta.catalog_version == catalog.version and not set(ids) <= set(catalog.forms):
+        return False
+    for child in meta.children:
+        if not isinstance(child, dict) or not all(isinstance(child.get(k), str) for k in ("code", "name")):
+            return False
+    return all(isinstance(item, str) for item in meta.locked)
 
 
 def _issue_from_meta(meta) -> Issue:
@@ -90,7 +141,7 @@ def _unit_name(ret: ReturnFile, identities: dict) -> str:
     sheet = next(iter(identities.values()))[0]
     first = ret.value(sheet, 0, 0)
     if isinstance(first, str) and ":" in first:
-        return first.split(":", 1)[1].strip()
+        return shown_text(first.split(":", 1)[1].strip())
     return ""
 
 
@@ -108,7 +159,9 @@ def _children_from_b15(ret: ReturnFile, catalog: Catalog, identities: dict) -> t
             started = True
             continue
         if started and code.isdigit():
-            out.append(Unit(code, _text(row[1]) if len(row) > 1 else "", "", None))
+            out.append(Unit(code, shown_text(_text(row[1])) if len(row) > 1 else "", "", None))
+            if len(out) >= MAX_CHILDREN:
+                break
         elif started and not code and out:
             break
     return tuple(out)

@@ -29,22 +29,46 @@ def atomic_path(target: Path | str, *, inputs: tuple[Path | str, ...] = ()) -> I
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"Không tạo được thư mục {target.parent}: {exc.strerror}") from exc
-    fd, tmp = tempfile.mkstemp(prefix=".gnbv-", suffix=target.suffix, dir=target.parent)
+    if target.is_dir():
+        raise OutputError(f"{target} là thư mục: hãy cho tên tệp kết quả.", english=f"{target} is a directory.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".gnbv-", suffix=target.suffix[:20], dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"Không ghi được vào thư mục {target.parent}: {exc.strerror}.",
+                          english=f"Cannot write in {target.parent}: {exc.strerror}.") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        try:
+            os.replace(tmp_path, target)
+        except OSError as exc:
+            raise OutputError(f"Không ghi được tệp {target.name}: {exc.strerror}.",
+                              english=f"Cannot write {target.name}: {exc.strerror}.") from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
 
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+_DOTS = re.compile(r"\.{2,}")
+# names Windows keeps for devices, with or without an extension
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
+MAX_NAME_BYTES = 150  # a file system allows 255; room is left for the suffix a caller adds
 
 
 def safe_name(text: str, default: str = "tep") -> str:
-    """A file name from untrusted text: no separators, no traversal, not hidden."""
+    """A file name from untrusted text: one path component, no traversal, not hidden, not an option, not
+    a device name, not too long for the file system (counted in bytes, not letters)."""
     text = unicodedata.normalize("NFC", str(text))
-    text = _UNSAFE.sub("_", text).strip(" ._")
-    return text[:100] or default
+    text = _UNSAFE.sub("_", text)
+    text = _DOTS.sub(".", text).strip(" ._-")
+    text = text[:100]
+    while len(text.encode("utf-8")) > MAX_NAME_BYTES:
+        text = text[:-1]
+    text = text.rstrip(" ._-")
+    if not text:
+        return default
+    if _RESERVED.fullmatch(text):
+        text = f"_{text}"
+    return text

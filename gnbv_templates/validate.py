@@ -7,26 +7,30 @@ value is compared with it only where its formula is gone or cannot be seen.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from . import expressions as ex
 from . import findings as fd
 from . import render
 from .catalog import Catalog, load_catalog
-from .coerce import coerce
+from .coerce import Coerced, coerce
 from .compute import evaluator
+from .findings import shown_text
 from .identify import RESULT_SHEET, Identified, expected_mark, identify
 from .metadata import META_SHEET
 from .model import DERIVED, INPUT, Cell, FormLayout
 from .reader import ReturnFile, open_return
 from .report import Report
 from .rules import Rule, RuleSet, holds, load_rules
+from .safety import refuse
 from .schemas import cell_schema, compile_schema
 from .structure import Located, locate
 
@@ -54,6 +58,13 @@ class FormState:
 
 
 _BOUND: dict[tuple[str, int], tuple[FormLayout | None, list]] = {}
+# compiled checks by what defines them (measure, required, allowed values, refinement): shared by every file
+_CHECKS: dict[tuple[Any, ...], tuple[Any, dict]] = {}
+# per (rule set, layout): each input cell with its compiled check, kept while both live
+_PLANS: dict[tuple[int, int], tuple[RuleSet, FormLayout, list[tuple[Cell, Key, Any, dict, bool, bool]]]] = {}
+
+
+_UNRESOLVED = object()
 
 
 class _Missing(Exception):
@@ -69,15 +80,21 @@ class Validation:
         self.findings: list[fd.Finding] = []
         self.forms: dict[str, FormState] = {}
         self.identified: Identified | None = None
-        self._checks: dict[tuple[Any, ...], tuple[Any, dict]] = {}
+        self._resolved: dict[tuple[str, str | None, str | None], tuple[float | None, str] | None] = {}
 
     def run(self, *, expect_unit: str | None = None, expect_period: str | None = None) -> Report:
         ident = identify(self.ret, self.catalog)
         self.identified = ident
         self.findings += ident.findings
-        report = Report(file=str(self.ret.path), unit=ident.issue.unit.code, unit_name=ident.issue.unit.name,
+        report = Report(file=str(self.ret.path), unit=ident.issue.unit.code,
+                        unit_name=shown_text(ident.issue.unit.name, None),
                         unit_level=ident.issue.unit.level, period=ident.issue.period.code,
                         catalog_version=ident.version, findings=self.findings, validation=self)
+        sniffed = self.ret.sniffed
+        if sniffed.macros:
+            self.findings.append(fd.make("file.macros"))
+        if sniffed.external_links:
+            self.findings.append(fd.make("file.external-links", value=len(sniffed.external_links)))
         if expect_unit and expect_unit != ident.issue.unit.code:
             self.findings.append(fd.make("identity.unit", value=ident.issue.unit.code, expected=expect_unit))
         if expect_period and expect_period != ident.issue.period.code:
@@ -92,6 +109,7 @@ class Validation:
             self._values(state)
         self._relations()
         self._rules(ident.issue.unit.level)
+        self.findings.sort(key=_reading_order)
         return report
 
     # -- sheets, identity, structure ------------------------------------
@@ -99,9 +117,16 @@ class Validation:
         names = self.ret.sheet_names
         by_identity: dict[str, tuple[str, dict]] | None = None  # built only if a sheet is not where issued
         header = [render.render(template, context) for template in self.catalog.header]
+        meta = self.ret.metadata.meta if ident.from_metadata else None
+        issued = {f["id"]: f.get("fingerprint", "") for f in meta.forms} if meta else {}
         order = []
         for form_id in ident.forms:
             layout = self.catalog.layout(form_id, context)
+            if issued.get(form_id) and issued[form_id] != layout.fingerprint:
+                # same catalog version, other definitions: reading it by this layout would misread every cell
+                self.findings.append(fd.make("structure.form-changed", form=form_id, value=issued[form_id],
+                                             expected=layout.fingerprint, params={"version": ident.version}))
+                continue
             expected_sheet = ident.sheets.get(form_id, layout.sheet)
             if expected_sheet in names:
                 sheet = expected_sheet
@@ -168,44 +193,84 @@ class Validation:
         layout, sheet = state.layout, state.sheet
         grid = self.ret.grid(sheet)
         formulas = self.ret.formula_cells(sheet)
-        located = state.located
+        uncached = self.ret.uncached_formulas(sheet)
+        errors = self.ret.error_cells(sheet)
+        rows, cols = state.located.rows, state.located.cols
+        inputs = state.inputs
+        numeric_inputs: dict[Key, float] = {}
+        for cell, key, check, schema, numeric, count in self._plan(layout):
+            r, c = rows.get(cell.row), cols.get(cell.col)
+            if r is None or c is None:
+                continue
+            line = grid[r] if r < len(grid) else ()
+            raw = line[c] if c < len(line) else None
+            if type(raw) is float and numeric and math.isfinite(raw):  # the common case, without ceremony
+                value: Any = int(raw) if count and raw.is_integer() else raw
+                problem = None
+            else:
+                if errors and (r, c) in errors:
+                    result = Coerced(None, "value.excel-error", errors[(r, c)])
+                elif uncached and (r, c) in uncached and raw in (None, ""):
+                    text = formulas.get((r, c), "") if formulas else ""
+                    result = Coerced(None, "value.formula-no-value", "=" + text.lstrip("=") if text else "=…")
+                else:
+                    result = coerce(raw, cell.measure)
+                value, problem = result.value, result.problem
+                if problem:
+                    self._cell_finding(state, cell, problem, value=result.shown, expected=value)
+            if formulas is not None and value is not None and (r, c) in formulas:
+                self._cell_finding(state, cell, "value.formula-in-input", value=raw, expected=value)
+            inputs[key] = value
+            if isinstance(value, int | float):
+                numeric_inputs[key] = value
+            blocked = problem is not None and fd.CODES[problem].severity == fd.ERROR
+            for rule in check(value):
+                if rule == "nullable" and blocked:
+                    continue  # one finding per cause: the cell's problem is already reported
+                self._schema_finding(state, cell, rule, value, schema)
+        state.derived = evaluator(layout).run(numeric_inputs)
+        ours = layout.excel_formulas
+        in_place = state.located.in_place
+        for cell in layout.derived_order:
+            r, c = rows.get(cell.row), cols.get(cell.col)
+            if r is None or c is None:
+                continue
+            text = formulas.get((r, c)) if formulas is not None else None
+            if text is not None and (not text or not in_place or _same_formula(text, ours[(cell.row, cell.col)])):
+                continue  # the formula is there: the spreadsheet computes it; our value is the truth anyway
+            self._derived(state, cell, grid, formulas, errors)
+
+    def _plan(self, layout: FormLayout) -> list[tuple[Cell, Key, Any, dict, bool, bool]]:
+        """Every input cell of a layout with its compiled check (refinements looked up once)."""
+        key = (id(self.ruleset), id(layout))
+        found = _PLANS.get(key)
+        if found is not None and found[0] is self.ruleset and found[1] is layout:
+            return found[2]
         refine = self.ruleset.refinement
         choices = {c.code: c.choices for c in layout.columns}
-        numeric_inputs: dict[Key, float] = {}
-        for cell in layout.inputs:
-            pos = located.cell(cell.row, cell.col)
-            if pos is None:
-                continue
-            r, c = pos
-            raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
-            result = coerce(raw, cell.measure)
-            key = (cell.row, cell.col)
-            if result.problem:
-                self._cell_finding(state, cell, result.problem, value=result.shown, expected=result.value)
-            if formulas is not None and (r, c) in formulas and result.value is not None:
-                self._cell_finding(state, cell, "value.formula-in-input", value=raw, expected=result.value)
-            state.inputs[key] = result.value
-            if isinstance(result.value, int | float):
-                numeric_inputs[key] = result.value
-            check, schema = self._check_for(layout.id, cell, refine, choices)
-            for rule in check(result.value):
-                self._schema_finding(state, cell, rule, result.value, schema)
-        state.derived = evaluator(layout).run(numeric_inputs)
-        for cell in layout.derived_order:
-            self._derived(state, cell, grid, formulas)
+        plan = [(cell, (cell.row, cell.col), *self._check_for(layout.id, cell, refine, choices),
+                 cell.measure.numeric, cell.measure.type == "count") for cell in layout.inputs]
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        _PLANS[key] = (self.ruleset, layout, plan)
+        return plan
 
     def _check_for(self, form: str, cell: Cell, refine: Any, choices: dict) -> tuple[Any, dict]:
         """The compiled check of a cell, shared by every cell with the same constraints."""
         refinement = refine(form, cell.row, cell.col)
-        key = (cell.measure, cell.required, cell.col if choices.get(cell.col) else None,
-               None if refinement is None else tuple(sorted(refinement.items(), key=str)))
-        found = self._checks.get(key)
+        allowed = tuple(choices.get(cell.col) or ())  # the list itself: two forms' column 6 may differ
+        key = (cell.measure, cell.required, allowed,
+               None if refinement is None else tuple(sorted(((k, repr(v)) for k, v in refinement.items()))))
+        found = _CHECKS.get(key)
         if found is None:
-            schema = cell_schema(cell, refinement, choices.get(cell.col, ()))
-            found = self._checks[key] = (compile_schema(schema), schema)
+            schema = cell_schema(cell, refinement, allowed)
+            if len(_CHECKS) > 4096:
+                _CHECKS.clear()
+            found = _CHECKS[key] = (compile_schema(schema), schema)
         return found
 
-    def _derived(self, state: FormState, cell: Cell, grid: list[list[Any]], formulas: dict | None) -> None:
+    def _derived(self, state: FormState, cell: Cell, grid: list[list[Any]], formulas: dict | None,
+                 errors: dict | None = None) -> None:
         pos = state.located.cell(cell.row, cell.col)
         if pos is None:
             return
@@ -219,6 +284,8 @@ class Validation:
                                expected=ours)
             return
         raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+        if errors and (r, c) in errors:
+            raw = errors[(r, c)]  # an error value where the formula was: read as text, so shown as it is
         found = coerce(raw, cell.measure).value
         want = state.derived.get((cell.row, cell.col))
         same = _close(found if isinstance(found, int | float) else None, want, cell)
@@ -292,8 +359,9 @@ class Validation:
             forms_used = {r.form for r in ex.refs(rule.left)} | {r.form for r in ex.refs(rule.right)}
             if any(f and f not in self.forms for f in forms_used):
                 continue
+            lookup = self._lookup(rule)
             for left, right, at in self._instances(rule):
-                self._apply(rule, left, right, at)
+                self._apply(rule, left, right, at, lookup)
 
     def _instances(self, rule: Rule) -> Iterable[tuple[ex.Node, ex.Node, ex.Node]]:
         if rule.for_each is None:
@@ -331,26 +399,38 @@ class Validation:
                 yield tuple(ex.bind(n, axis="row", col=col.code) for n in (rule.left, rule.right, at))  # type: ignore[misc]
 
     def _lookup(self, rule: Rule):
+        default, skip, resolved = rule.form or "", rule.skip_measures, self._resolved
+
         def lookup(ref: ex.Ref) -> float | None:
-            state = self.forms.get(ref.form or rule.form or "")
-            if state is None:
-                raise _Missing(ref.form or "")
-            cell = state.layout.cells.get((ref.row, ref.col))  # type: ignore[arg-type]
-            if cell is None or cell.kind not in (INPUT, DERIVED) or not cell.measure.numeric:
-                raise _Missing(f"{ref.row},{ref.col}")
-            if cell.measure.name in rule.skip_measures:
+            key = (ref.form or default, ref.row, ref.col)
+            found = resolved.get(key, _UNRESOLVED)
+            if found is _UNRESOLVED:
+                found = resolved[key] = self._resolve(*key)  # type: ignore[arg-type]
+            if found is None:
+                raise _Missing(f"{key}")
+            if found[1] in skip:
                 raise _Missing("skip")
-            if state.located.cell(cell.row, cell.col) is None:
-                raise _Missing("moved")
-            value = state.number((cell.row, cell.col))
-            if value is None and (cell.row, cell.col) in state.derived:
-                return None
-            return 0.0 if value is None else float(value)
+            return found[0]
 
         return lookup
 
-    def _apply(self, rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node) -> None:
-        lookup = self._lookup(rule)
+    def _resolve(self, form: str, row: str, col: str) -> tuple[float | None, str] | None:
+        """A cell as rules see it: (its number, its measure), or None where a rule cannot use it."""
+        state = self.forms.get(form)
+        if state is None:
+            return None
+        cell = state.layout.cells.get((row, col))
+        if cell is None or cell.kind not in (INPUT, DERIVED) or not cell.measure.numeric:
+            return None
+        if state.located.cell(cell.row, cell.col) is None:
+            return None
+        key = (cell.row, cell.col)
+        value = state.number(key)
+        if value is None:
+            return (None if key in state.derived else 0.0), cell.measure.name
+        return float(value), cell.measure.name
+
+    def _apply(self, rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node, lookup: Any) -> None:
         try:
             a = ex.evaluate(left, lookup)
             b = ex.evaluate(right, lookup)
@@ -387,11 +467,23 @@ def _declaration(state: FormState, cell: Cell) -> str:
     return ex.to_formula_text(cell.formula, lambda ref: state.address(ref.row or "", ref.col or ""))  # type: ignore[arg-type]
 
 
-def _same_formula(found: str, ours: str) -> bool:
-    def norm(text: str) -> str:
-        return text.lstrip("=").replace("$", "").replace(" ", "").replace("_xlfn.", "").upper()
+def _reading_order(finding: fd.Finding) -> tuple:
+    """File-wide findings first, then form by form, top to bottom, left to right."""
+    try:
+        r, c = xl_cell_to_rowcol(finding.cell) if finding.cell else (-1, -1)
+    except (ValueError, AttributeError):
+        r, c = -1, -1
+    return (finding.form != "", finding.form, r, c, finding.code)
 
-    return norm(found) == norm(ours)
+
+def _same_formula(found: str, ours: str) -> bool:
+    return found == ours or _formula_key(found) == _formula_key(ours)
+
+
+@lru_cache(maxsize=16_384)
+def _formula_key(text: str) -> str:
+    """A formula as compared: every return of one form repeats the same few thousand texts."""
+    return text.lstrip("=").replace("$", "").replace(" ", "").replace("_xlfn.", "").upper()
 
 
 def _close(found: float | None, want: float | None, cell: Cell) -> bool:
@@ -420,9 +512,14 @@ def validate(
     expect_period: str | None = None,
 ) -> Report:
     """Validate one returned workbook; raises UnreadableFile if it cannot be used."""
+    catalog = catalog or load_catalog()
+    rules = rules or load_rules()
     ret = open_return(path)
     try:
-        validation = Validation(ret, catalog or load_catalog(), rules or load_rules())
+        validation = Validation(ret, catalog, rules)
         return validation.run(expect_unit=expect_unit, expect_period=expect_period)
+    except (MemoryError, RecursionError) as exc:
+        raise refuse("too-complex", f"Tệp {ret.name} quá lớn hoặc quá phức tạp để kiểm tra.",
+                     f"{ret.name} is too large or too complex to check ({type(exc).__name__}).") from None
     finally:
         ret.close()

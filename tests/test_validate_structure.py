@@ -124,3 +124,32 @@ def test_formula_edited(base, catalog, layouts):
     found = findings(out, catalog)
     # the altered formula's result cannot be computed without a spreadsheet: it is read as typed over
     assert [f.cell for f in found] == [cell]
+
+
+def test_same_version_other_definitions_is_not_misread(base, catalog, tmp_path):
+    """A form whose structure differs from the issued one (same version) is reported, not read cell by cell."""
+    import shutil
+
+    from gnbv_templates.catalog import load_catalog
+    from gnbv_templates.resources import templates_dir
+
+    _, src = base
+    changed = tmp_path / "templates"
+    shutil.copytree(templates_dir(), changed)
+    path = changed / "bieu_10.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('label: "Ghi chú"', 'label: "Ghi chú thêm"', 1)
+                    .replace('{code: "6",', '{code: "7", label: "Cột mới"}\n  - {code: "6",', 1), encoding="utf-8")
+    found = findings(src, load_catalog(changed))
+    assert [(f.code, f.form) for f in found] == [("structure.form-changed", "B10")]
+
+
+def test_cli_expected_unit_and_period(base):
+    import subprocess
+    import sys
+
+    _, src = base
+    done = subprocess.run([sys.executable, "-m", "gnbv_templates.cli", "validate", str(src), "--expect-unit", "184",
+                           "--expect-period", "2025"], capture_output=True, text=True)
+    assert done.returncode == 1 and "Huyện" not in done.stderr
+    assert "184" in done.stdout and "2025" in done.stdout
