@@ -147,13 +147,16 @@ def _build_definition(
     def at(node: Any, key: str) -> str:
         return f"{path}:{getattr(node, 'lines', {}).get(key, getattr(node, 'line', 1))}"
 
-    columns: list[ColumnDef] = []
-    for raw in doc["columns"]:
+    def formula_of(raw: Any) -> ex.Node | str | None:
         try:
-            formula = _formula(raw)
+            return _formula(raw)
         except ex.ExpressionError as exc:
             problems.append(f"{at(raw, 'expr')}: biểu thức lỗi: {exc}")
-            formula = None
+            return None
+
+    columns: list[ColumnDef] = []
+    for raw in doc["columns"]:
+        formula = formula_of(raw)
         columns.append(
             ColumnDef(
                 code=raw["code"],
@@ -168,11 +171,7 @@ def _build_definition(
         )
     rows: list[RowDef] = []
     for raw in doc["rows"]:
-        try:
-            formula = _formula(raw)
-        except ex.ExpressionError as exc:
-            problems.append(f"{at(raw, 'expr')}: biểu thức lỗi: {exc}")
-            formula = None
+        formula = formula_of(raw)
         repeat = raw.get("repeat")
         rows.append(
             RowDef(
