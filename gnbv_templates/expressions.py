@@ -263,10 +263,41 @@ def evaluate(node: Node, lookup: Callable[[Ref], Number]) -> Number:
     return _OPS[node.op](a, b)
 
 
+SUM_RANGE_FROM = 30  # terms; Excel formulas may not exceed 8,192 characters
+
+
 def to_excel(node: Node, address: Callable[[Ref], str]) -> str:
-    """Excel formula text (without '='); division is guarded by IFERROR."""
+    """Excel formula text (without '='); division is guarded by IFERROR.
+
+    A long sum of one column's consecutive cells (Biểu 15's total over hundreds
+    of units) is written SUM(D15:D714), so it stays within Excel's limit.
+    """
+    compact = _sum_range(node, address)
+    if compact is not None:
+        return compact
     body = _excel(node, address, 0)
     return f'IFERROR({body},"")' if has_division(node) else body
+
+
+def _sum_range(node: Node, address: Callable[[Ref], str]) -> str | None:
+    terms: list[Node] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BinOp) and item.op == "+":
+            stack.extend((item.right, item.left))
+        else:
+            terms.append(item)
+    if len(terms) < SUM_RANGE_FROM or not all(isinstance(t, Ref) for t in terms):
+        return None
+    cells = [address(t) for t in terms]  # type: ignore[arg-type]
+    parsed = [re.fullmatch(r"([A-Z]+)(\d+)", c) for c in cells]
+    if not all(parsed) or len({m.group(1) for m in parsed}) != 1:  # type: ignore[union-attr]
+        return None
+    numbers = [int(m.group(2)) for m in parsed]  # type: ignore[union-attr]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return None
+    return f"SUM({cells[0]}:{cells[-1]})"
 
 
 def to_formula_text(node: Node, address: Callable[[Ref], str]) -> str:

@@ -17,7 +17,7 @@ from .reader import ReturnFile
 from .units import Unit
 
 RESULT_SHEET = "Kết quả kiểm tra"
-MAX_CHILDREN = 1_000  # a unit has at most a few hundred units below it
+MAX_CHILDREN = 4_000  # a province once had ~600 communes; stays under reader.MAX_ROWS
 _FORM_ID = re.compile(r"B\d{2}")
 
 

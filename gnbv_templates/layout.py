@@ -56,10 +56,15 @@ def _children_sum(code: str, rows: list[RowDef]) -> ex.Node | None:
     parts = [r.code for r in rows if r.parent == code and not r.part_of and not r.section]
     if not parts:
         return None  # nothing below: the row is typed in, not summed
-    node: ex.Node = ex.Ref(None, None, None, code=parts[0])
-    for part in parts[1:]:
-        node = ex.BinOp("+", node, ex.Ref(None, None, None, code=part))
-    return node
+    return balanced_sum([ex.Ref(None, None, None, code=part) for part in parts])
+
+
+def balanced_sum(terms: list[ex.Node]) -> ex.Node:
+    """a + b + c … as a balanced tree: a province's hundreds of units stay shallow to walk."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return ex.BinOp("+", balanced_sum(terms[:middle]), balanced_sum(terms[middle:]))
 
 
 def concrete_rows(definition: FormDefinition, context: dict[str, Any]) -> list[Row]:

@@ -205,7 +205,8 @@ class FormLayout:
         digest = hashlib.sha256(self.id.encode())
         for cell in self.cells.values():
             digest.update(f"|{cell.row},{cell.col},{cell.kind},{cell.address},".encode())
-            digest.update((cell.declaration or "").encode())
+            if cell.formula is not None:  # what the formula says, not how its tree happens to be built
+                digest.update(ex.to_formula_text(cell.formula, lambda r: f"[{r.row},{r.col}]").encode())
         return digest.hexdigest()[:16]
 
 

@@ -376,8 +376,9 @@ class Validation:
         if found is not None and found[0] is layout:
             return found[1]
         made = list(Validation._bind(rule, layout))
-        if len(_BOUND) > 4096:
-            _BOUND.clear()
+        if len(_BOUND) > 512:  # each return's Biểu 15 is a layout of its own: keep only recent ones
+            for old in list(_BOUND)[:256]:
+                del _BOUND[old]
         _BOUND[key] = (layout, made)
         return made
 

@@ -195,3 +195,28 @@ def test_a_province_with_hundreds_of_units_fits_the_metadata(catalog, tmp_path):
     out = writer_for(catalog, units, unit="99").write(tmp_path / "big.xlsx", form_ids=["B15"])
     read = open_return(out).metadata
     assert read.problem is None and len(read.meta.children) == 700
+
+
+def test_biểu15_with_two_thousand_units_stays_within_excel_and_python_limits(catalog, tmp_path):
+    """A province of the two-level model can have a great many communes: no deep recursion, no
+    formula over Excel's 8,192 characters, and the return validates clean."""
+    import openpyxl
+
+    from gnbv_templates.units import load_units
+    from gnbv_templates.validate import validate
+
+    lines = ["levels: [{id: tinh, name: Tỉnh}, {id: xa, name: Xã}]", "units:",
+             '  - {code: "99", name: "Tỉnh thử nghiệm", level: tinh}']
+    lines += [f'  - {{code: "{10000 + i}", name: "Xã {i}", level: xa, parent: "99"}}' for i in range(2000)]
+    path = tmp_path / "units.yaml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    writer = writer_for(catalog, load_units(path), unit="99")
+    layout = writer.layouts(["B15"])[0]
+    values = {(str(10000 + i), "1"): 1000 + i for i in range(2000)}
+    out = writer.write(tmp_path / "big.xlsx", form_ids=["B15"], values={"B15": values})
+    total = openpyxl.load_workbook(out)["Biểu 15"][layout.cells[("00", "1")].address].value
+    first, last = layout.cells[("10000", "1")].address, layout.cells[("11999", "1")].address
+    assert total == f"=SUM({first}:{last})"
+    assert all(len(f) < 8192 for f in layout.excel_formulas.values())
+    report = validate(out, catalog=catalog)
+    assert [f for f in report.findings if f.code != "value.required"] == []
