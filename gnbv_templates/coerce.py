@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Measure
-from .notation import format_vn, parse_text
+from .notation import parse_text
 
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                 "#SPILL!", "#CALC!", "Err:")
@@ -59,6 +59,3 @@ def _number(value: float, measure: Measure) -> float | int:
         return int(value)
     return float(value)
 
-
-def shown(value: Any) -> str:
-    return format_vn(value)

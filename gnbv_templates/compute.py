@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from . import expressions as ex
-from .model import DERIVED, FormLayout
+from .model import FormLayout
 
 Key = tuple[str, str]
 Values = Mapping[Key, float | None]
@@ -42,24 +42,14 @@ class Evaluator:
         return out
 
 
-_CACHE: dict[int, Evaluator] = {}
-
-
 def evaluator(layout: FormLayout) -> Evaluator:
-    """One compiled evaluator per layout; layouts of repeated rows come and go."""
-    found = _CACHE.get(id(layout))
-    if found is not None and found.layout is layout:
-        return found
-    if len(_CACHE) >= 64:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[id(layout)] = made = Evaluator(layout)
-    return made
+    """The layout's compiled evaluator, made on first use and kept with the layout."""
+    found = layout.memo.get(Evaluator)
+    if found is None:
+        found = layout.memo[Evaluator] = Evaluator(layout)
+    return found
 
 
 def derived_values(layout: FormLayout, inputs: Values) -> dict[Key, float | None]:
     return evaluator(layout).run(inputs)
 
-
-def is_derived(layout: FormLayout, key: Key) -> bool:
-    cell = layout.cells.get(key)
-    return cell is not None and cell.kind == DERIVED

@@ -158,6 +158,9 @@ class FormLayout:
     number_row: int
     first_data_row: int
     derived_order: list[Cell]
+    # what other modules derive once from this layout (its evaluator, rules bound to its rows);
+    # kept here so it lives exactly as long as the layout does
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:

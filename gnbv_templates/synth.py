@@ -150,15 +150,22 @@ def _b15(layout: FormLayout, rnd: random.Random, scale: int) -> Values:
     return out
 
 
+_B01_B15 = re.compile(r"B01\[(\d+), 3\] = B15\[00, (\d+)\]")
+
+
+def _b01_links(rules: RuleSet) -> dict[str, str]:
+    """Biểu 01 row → the Biểu 15 total-row column it must equal, from the cross-form rules."""
+    return {m.group(1): m.group(2) for r in rules.rules if (m := _B01_B15.fullmatch(r.text.strip()))}
+
+
 def _b01(layout: FormLayout, b15: FormLayout, b15_values: Values, rnd: random.Random, scale: int,
-         values: Values) -> None:
+         values: Values, links: dict[str, str]) -> None:
     totals = evaluator(b15).run(b15_values)
 
     def total(col: str) -> float:
         key = ("00", col)
         return float(totals.get(key, b15_values.get(key)) or 0)
 
-    links = {"01": "1", "02": "7", "04": "14", "06": "16", "09": "4"}
     for row, col in links.items():
         actual = int(total(col))
         values[(row, "3")] = actual
@@ -200,5 +207,5 @@ def consistent_values(layouts: list[FormLayout], rules: RuleSet, *, level: str, 
         out["B15"] = _b15(by_id["B15"], rnd, scale)
         if "B01" in by_id:
             out["B01"] = {}
-            _b01(by_id["B01"], by_id["B15"], out["B15"], rnd, scale, out["B01"])
+            _b01(by_id["B01"], by_id["B15"], out["B15"], rnd, scale, out["B01"], _b01_links(rules))
     return out

@@ -57,7 +57,6 @@ class FormState:
         return xl_rowcol_to_cell(*found)
 
 
-_BOUND: dict[tuple[str, int], tuple[FormLayout | None, list]] = {}
 # compiled checks by what defines them (measure, required, allowed values, refinement): shared by every file
 _CHECKS: dict[tuple[Any, ...], tuple[Any, dict]] = {}
 # per (rule set, layout): each input cell with its compiled check, kept while both live
@@ -365,22 +364,13 @@ class Validation:
 
     def _instances(self, rule: Rule) -> Iterable[tuple[ex.Node, ex.Node, ex.Node]]:
         if rule.for_each is None:
-            return self._bound(rule, None)
-        return self._bound(rule, self.forms[rule.form].layout)  # type: ignore[index]
-
-    @staticmethod
-    def _bound(rule: Rule, layout: FormLayout | None) -> list[tuple[ex.Node, ex.Node, ex.Node]]:
-        """A rule bound to each row (or column) of a layout, kept while the layout lives."""
-        key = (rule.id, id(layout))
-        found = _BOUND.get(key)
-        if found is not None and found[0] is layout:
-            return found[1]
-        made = list(Validation._bind(rule, layout))
-        if len(_BOUND) > 512:  # each return's Biểu 15 is a layout of its own: keep only recent ones
-            for old in list(_BOUND)[:256]:
-                del _BOUND[old]
-        _BOUND[key] = (layout, made)
-        return made
+            return self._bind(rule, None)
+        layout = self.forms[rule.form].layout  # type: ignore[index]
+        key = ("rule", rule.id)  # bound once per layout, kept with it
+        found = layout.memo.get(key)
+        if found is None:
+            found = layout.memo[key] = list(self._bind(rule, layout))
+        return found
 
     @staticmethod
     def _bind(rule: Rule, layout: FormLayout | None) -> Iterable[tuple[ex.Node, ex.Node, ex.Node]]:
