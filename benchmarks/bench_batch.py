@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_generate import national_units
 
-from gnbv_templates.catalog import load_catalog
-from gnbv_templates.context import make_issue
-from gnbv_templates.rules import load_rules
-from gnbv_templates.synth import consistent_values
-from gnbv_templates.units import load_units
-from gnbv_templates.writer import PackWriter
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.context import make_issue
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.forms.units import load_units
+from gnbv_templates.generate.synth import consistent_values
+from gnbv_templates.generate.writer import PackWriter
 
 _STATE: dict = {}
 
@@ -57,7 +57,7 @@ def make_returns(folder: Path, units_path: Path, count: int, jobs: int) -> float
 
 def step(argv: list[str]) -> dict:
     """Run one gnbv command in this process; report its time and peak memory."""
-    from gnbv_templates.cli import main as gnbv
+    from gnbv_templates.cli.main import main as gnbv
 
     start = time.perf_counter()
     code = gnbv(argv)

@@ -22,11 +22,11 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from gnbv_templates.catalog import load_catalog
-from gnbv_templates.context import make_issue
-from gnbv_templates.pack import generate_all
-from gnbv_templates.units import load_units
-from gnbv_templates.writer import PackWriter
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.context import make_issue
+from gnbv_templates.forms.units import load_units
+from gnbv_templates.generate.pack import generate_all
+from gnbv_templates.generate.writer import PackWriter
 
 RECORDED = ("write_string", "write_number", "write_blank", "write_formula", "merge_range", "set_column",
             "set_row", "data_validation", "freeze_panes", "set_paper", "set_landscape", "fit_to_pages",

@@ -19,14 +19,14 @@ import openpyxl
 from cerberus import Validator
 from python_calamine import CalamineWorkbook
 
-from gnbv_templates.catalog import load_catalog
-from gnbv_templates.context import make_issue
-from gnbv_templates.rules import load_rules
-from gnbv_templates.schemas import cell_schema
-from gnbv_templates.synth import consistent_values
-from gnbv_templates.units import load_units
-from gnbv_templates.validate import validate
-from gnbv_templates.writer import PackWriter
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.context import make_issue
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.forms.schemas import cell_schema
+from gnbv_templates.forms.units import load_units
+from gnbv_templates.generate.synth import consistent_values
+from gnbv_templates.generate.writer import PackWriter
+from gnbv_templates.report.validate import validate
 
 
 def filled_return(path: Path) -> tuple[Path, list]:

@@ -15,14 +15,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gnbv_templates.catalog import load_catalog
-from gnbv_templates.compute import derived_values
-from gnbv_templates.context import make_issue
-from gnbv_templates.notation import format_vn
-from gnbv_templates.rules import load_rules
-from gnbv_templates.synth import consistent_values
-from gnbv_templates.units import load_units
-from gnbv_templates.writer import PackWriter
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.compute import derived_values
+from gnbv_templates.forms.context import make_issue
+from gnbv_templates.forms.notation import format_vn
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.forms.units import load_units
+from gnbv_templates.generate.synth import consistent_values
+from gnbv_templates.generate.writer import PackWriter
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "returns"

@@ -3,16 +3,17 @@
 The public API; everything else lives in modules named for what they hold.
 """
 
-from .batch import FolderReport, validate_folder
-from .catalog import Catalog, load_catalog
-from .consolidate import Consolidation, consolidate
-from .errors import DefinitionError, FillError, GnbvError, OutputError, UnreadableFile, UsageError
-from .findings import Finding
-from .pack import fill, generate, generate_all
-from .report import Report
-from .rules import load_rules
-from .units import load_units
-from .validate import validate
+from gnbv_templates.batch.consolidate import Consolidation, consolidate
+from gnbv_templates.batch.folder import FolderReport, validate_folder
+from gnbv_templates.errors import DefinitionError, FillError, GnbvError, OutputError, UnreadableFile, UsageError
+from gnbv_templates.findings import Finding
+from gnbv_templates.forms.catalog import Catalog, load_catalog
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.forms.units import load_units
+from gnbv_templates.generate.pack import fill, generate, generate_all
+from gnbv_templates.report.report import Report
+from gnbv_templates.report.validate import validate
+from gnbv_templates.version import __version__
 
 __all__ = [
     "Catalog",
@@ -26,6 +27,7 @@ __all__ = [
     "Report",
     "UnreadableFile",
     "UsageError",
+    "__version__",
     "consolidate",
     "fill",
     "generate",
@@ -36,4 +38,3 @@ __all__ = [
     "validate",
     "validate_folder",
 ]
-__version__ = "0.1.0"

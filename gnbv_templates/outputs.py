@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from gnbv_templates.errors import OutputError
 
 
 @contextlib.contextmanager

@@ -10,11 +10,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from gnbv_templates.catalog import Catalog, load_catalog
-from gnbv_templates.context import make_issue
-from gnbv_templates.model import FormLayout
-from gnbv_templates.units import Units, load_units
-from gnbv_templates.writer import PackWriter
+from gnbv_templates.forms.catalog import Catalog, load_catalog
+from gnbv_templates.forms.context import make_issue
+from gnbv_templates.forms.model import FormLayout
+from gnbv_templates.forms.units import Units, load_units
+from gnbv_templates.generate.writer import PackWriter
 
 ISSUED = dt.date(2025, 7, 1)
 

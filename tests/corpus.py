@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
 
-from gnbv_templates.resources import examples_dir
+from gnbv_templates.forms.resources import examples_dir
 
 RETURNS = examples_dir() / "returns"
 FAULTY = RETURNS / "huyen_chi_lang_2025-H1_co_loi.xlsx"

@@ -24,7 +24,8 @@ def soffice() -> str | None:
 
 
 def _profile() -> Path:
-    root = Path(tempfile.gettempdir()) / f"gnbv-lo-profile-{os.getuid()}"
+    # one profile per process: two LibreOffice runs sharing a profile hand their work to each other and fail
+    root = Path(tempfile.gettempdir()) / f"gnbv-lo-profile-{os.getuid()}-{os.getpid()}"
     user = root / "user"
     user.mkdir(parents=True, exist_ok=True)
     (user / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")

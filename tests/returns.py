@@ -10,10 +10,10 @@ from typing import Any
 import openpyxl
 from conftest import ISSUED, writer_for
 
-from gnbv_templates.pack import fill, generate
-from gnbv_templates.rules import load_rules
-from gnbv_templates.synth import consistent_values
-from gnbv_templates.validate import validate
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.generate.pack import fill, generate
+from gnbv_templates.generate.synth import consistent_values
+from gnbv_templates.report.validate import validate
 
 
 def clean_data(catalog, units, unit: str, period: str = "2025-H1", forms=None, seed: int = 1):

@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from gnbv_templates.identify import RESULT_SHEET
-from gnbv_templates.metadata import META_SHEET
-from gnbv_templates.resources import examples_dir
-from gnbv_templates.validate import validate
+from gnbv_templates.forms.metadata import META_SHEET
+from gnbv_templates.forms.resources import examples_dir
+from gnbv_templates.read.identify import RESULT_SHEET
+from gnbv_templates.report.validate import validate
 
 FAULTY = examples_dir() / "returns" / "huyen_chi_lang_2025-H1_co_loi.xlsx"
 
@@ -88,7 +88,7 @@ def test_validating_the_annotated_copy_replaces_marks(annotated, tmp_path, catal
 
 def test_user_text_never_becomes_a_formula(tmp_path, catalog):
     from gnbv_templates.findings import make
-    from gnbv_templates.report import Report
+    from gnbv_templates.report.report import Report
 
     report = validate(FAULTY, catalog=catalog)
     hostile = "=HYPERLINK(\"http://x.invalid\",\"bấm\")"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,17 @@ def test_catalog_json_expands_for_a_unit(units):
 def test_catalog_listing():
     done = gnbv("catalog")
     assert done.returncode == 0 and done.stdout.count("Biểu ") >= 15
+
+
+def test_version_and_module_entry_point():
+    import gnbv_templates
+
+    done = subprocess.run([sys.executable, "-m", "gnbv_templates", "--version"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0 and done.stdout.strip() == f"gnbv {gnbv_templates.__version__}"
+
+
+def test_imports_point_down_the_data_flow():
+    script = Path(__file__).resolve().parents[1] / "scripts" / "check-imports"
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout

@@ -13,11 +13,11 @@ from conftest import writer_for
 from python_calamine import CalamineWorkbook
 from returns import clean_data
 
-from gnbv_templates.batch import HAS_ERRORS, VALID
-from gnbv_templates.compute import derived_values
-from gnbv_templates.consolidate import PROVENANCE_SHEET, consolidate
-from gnbv_templates.resources import examples_dir
-from gnbv_templates.validate import validate
+from gnbv_templates.batch.consolidate import PROVENANCE_SHEET, consolidate
+from gnbv_templates.batch.results import HAS_ERRORS, VALID
+from gnbv_templates.forms.compute import derived_values
+from gnbv_templates.forms.resources import examples_dir
+from gnbv_templates.report.validate import validate
 
 FOLDER = examples_dir() / "district_returns"
 EXPECTED = json.loads((FOLDER / "expected.json").read_text(encoding="utf-8"))
@@ -185,7 +185,7 @@ def test_consolidate_cli(tmp_path):
 
 
 def _units():
-    from gnbv_templates.units import load_units
+    from gnbv_templates.forms.units import load_units
 
     return load_units()
 

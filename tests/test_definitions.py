@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gnbv_templates.catalog import load_catalog
 from gnbv_templates.errors import DefinitionError
-from gnbv_templates.resources import templates_dir
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.resources import templates_dir
 
 
 @pytest.fixture()
@@ -99,7 +99,7 @@ def test_unsafe_jinja_is_not_run(defs):
     catalog = load_catalog(defs)  # syntax is fine; running it must be refused by the sandbox
     from jinja2.exceptions import SecurityError
 
-    from gnbv_templates.render import render
+    from gnbv_templates.forms.render import render
 
     with pytest.raises(SecurityError):
         render(catalog.forms["B02"].subtitle, {"unit": {"name": "x"}})

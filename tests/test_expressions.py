@@ -1,6 +1,6 @@
 import pytest
 
-from gnbv_templates import expressions as ex
+from gnbv_templates.forms import expressions as ex
 
 
 def lookup_from(values):

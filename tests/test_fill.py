@@ -9,7 +9,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from gnbv_templates.errors import FillError, OutputError
-from gnbv_templates.pack import fill
+from gnbv_templates.generate.pack import fill
 
 
 def _grid(path, sheet):
@@ -43,7 +43,7 @@ def test_fill_twice_keeps_earlier_values_and_lock(pack, tmp_path):
     fill(first, {"B02": {"07": {"3": 5}}}, second)
     book = openpyxl.load_workbook(second)
     ws = book["Biểu 02"]
-    from gnbv_templates.reader import open_return
+    from gnbv_templates.read.reader import open_return
 
     meta = open_return(second).metadata.meta
     assert meta.locked == ["B02|05|3"]

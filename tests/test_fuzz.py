@@ -24,10 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gnbv_templates.catalog import load_catalog
 from gnbv_templates.errors import OutputError, UnreadableFile
-from gnbv_templates.rules import load_rules
-from gnbv_templates.validate import validate
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.report.validate import validate
 
 BASE = C.CLEAN.read_bytes()
 PARTS = list(C.entries(C.CLEAN).items())

@@ -9,8 +9,8 @@ import pytest
 from conftest import writer_for
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from gnbv_templates.metadata import META_SHEET
-from gnbv_templates.reader import open_return
+from gnbv_templates.forms.metadata import META_SHEET
+from gnbv_templates.read.reader import open_return
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,7 @@ def test_every_input_cell_has_data_validation(book, catalog, units):
 def test_derived_cells_carry_correct_cached_values(filled):
     from python_calamine import CalamineWorkbook
 
-    from gnbv_templates.compute import derived_values
+    from gnbv_templates.forms.compute import derived_values
 
     path, writer, values = filled
     book = CalamineWorkbook.from_path(str(path))
@@ -182,8 +182,8 @@ def test_commune_without_children_types_its_total(catalog, units, tmp_path):
 
 def test_a_province_with_hundreds_of_units_fits_the_metadata(catalog, tmp_path):
     """Excel cells hold 32,767 characters at most: a long unit list must still round-trip."""
-    from gnbv_templates.reader import open_return
-    from gnbv_templates.units import load_units
+    from gnbv_templates.forms.units import load_units
+    from gnbv_templates.read.reader import open_return
 
     lines = ["levels: [{id: tinh, name: Tỉnh}, {id: huyen, name: Huyện}]", "units:",
              '  - {code: "99", name: "Tỉnh thử nghiệm", level: tinh}']
@@ -202,8 +202,8 @@ def test_biểu15_with_two_thousand_units_stays_within_excel_and_python_limits(c
     formula over Excel's 8,192 characters, and the return validates clean."""
     import openpyxl
 
-    from gnbv_templates.units import load_units
-    from gnbv_templates.validate import validate
+    from gnbv_templates.forms.units import load_units
+    from gnbv_templates.report.validate import validate
 
     lines = ["levels: [{id: tinh, name: Tỉnh}, {id: xa, name: Xã}]", "units:",
              '  - {code: "99", name: "Tỉnh thử nghiệm", level: tinh}']

@@ -15,7 +15,7 @@ import libreoffice
 import pytest
 from python_calamine import CalamineWorkbook
 
-from gnbv_templates.compute import derived_values
+from gnbv_templates.forms.compute import derived_values
 
 pytestmark = pytest.mark.libreoffice
 
@@ -76,7 +76,7 @@ def test_every_form_prints_on_a4_landscape(pack, catalog, tmp_path):
 
 
 def test_filled_pack_survives_a_libreoffice_resave_with_metadata(filled, tmp_path):
-    from gnbv_templates.reader import open_return
+    from gnbv_templates.read.reader import open_return
 
     path, _, _ = filled
     saved = libreoffice.convert(path, "xlsx", tmp_path / "meta")

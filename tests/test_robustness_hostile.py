@@ -21,9 +21,9 @@ import pytest
 
 from gnbv_templates.errors import OutputError, UnreadableFile
 from gnbv_templates.findings import make
-from gnbv_templates.identify import RESULT_SHEET
 from gnbv_templates.outputs import atomic_path, safe_name
-from gnbv_templates.validate import validate
+from gnbv_templates.read.identify import RESULT_SHEET
+from gnbv_templates.report.validate import validate
 
 HANG_GUARD = 120  # seconds: only a hang is slower than this
 
@@ -107,7 +107,7 @@ def test_a_file_that_cannot_be_opened(tmp_path, catalog, monkeypatch):
 def test_running_out_of_memory_or_recursion_is_a_refusal(catalog, monkeypatch):
     import importlib
 
-    validate_module = importlib.import_module("gnbv_templates.validate")
+    validate_module = importlib.import_module("gnbv_templates.check.validate")
 
     def exhausted(self, **kwargs):
         raise MemoryError
@@ -180,9 +180,9 @@ def test_encrypted_ods_and_zip_entries(tmp_path, catalog):
 _PEAK = """
 import resource, sys
 from gnbv_templates.errors import UnreadableFile
-from gnbv_templates.validate import validate
-from gnbv_templates.catalog import load_catalog
-from gnbv_templates.rules import load_rules
+from gnbv_templates.report.validate import validate
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.rules import load_rules
 catalog, rules = load_catalog(), load_rules()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:

@@ -16,9 +16,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from gnbv_templates.errors import OutputError, UnreadableFile
-from gnbv_templates.metadata import META_SHEET
-from gnbv_templates.reader import odf_formula, open_return
-from gnbv_templates.validate import validate
+from gnbv_templates.forms.metadata import META_SHEET
+from gnbv_templates.read.reader import odf_formula, open_return
+from gnbv_templates.report.validate import validate
 
 pytestmark = pytest.mark.libreoffice
 
@@ -70,7 +70,7 @@ def test_ods_formulas_are_read_from_content_xml(converted):
     saved = open_return(converted(C.CLEAN, "ods"))
     formulas = saved.formula_cells("Biểu 02")
     report = validate(C.CLEAN)
-    layout = report.validation.forms["B02"].layout
+    layout = report.forms["B02"].layout
     for (row, col), text in layout.excel_formulas.items():
         cell = layout.cells[(row, col)]
         assert formulas[(cell.r, cell.c)] == text, cell.address  # so a changed formula can be told
@@ -90,7 +90,7 @@ def edited(tmp_path_factory, catalog):
     """An input cell holding =1/0, and a total whose formula was changed: then re-saved by LibreOffice."""
     tmp = tmp_path_factory.mktemp("lo_edit")
     report = validate(C.CLEAN, catalog=catalog)
-    total = report.validation.forms["B02"].layout.cells[("02", "1")].address
+    total = report.forms["B02"].layout.cells[("02", "1")].address
     book = openpyxl.load_workbook(C.CLEAN)
     book["Biểu 11"]["E13"] = "=1/0"
     book["Biểu 02"][total] = book["Biểu 02"][total].value + "+100"

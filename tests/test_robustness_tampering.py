@@ -11,12 +11,12 @@ import pytest
 from conftest import ISSUED
 from returns import build_return, edit
 
-from gnbv_templates.catalog import load_catalog
 from gnbv_templates.errors import UnreadableFile
-from gnbv_templates.metadata import META_SHEET, Metadata
-from gnbv_templates.pack import generate
-from gnbv_templates.resources import templates_dir
-from gnbv_templates.validate import validate
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.metadata import META_SHEET, Metadata
+from gnbv_templates.forms.resources import templates_dir
+from gnbv_templates.generate.pack import generate
+from gnbv_templates.report.validate import validate
 
 
 @pytest.fixture(scope="module")

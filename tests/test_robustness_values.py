@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from openpyxl.comments import Comment
 
-from gnbv_templates.validate import validate
+from gnbv_templates.report.validate import validate
 
 COUNT = ("Biểu 01", "E13", 7711)  # B01 row 01 col 1: households, a required whole number
 MONEY = ("Biểu 02", "F18", 3164.613)  # B02 row 05 col 3: million đồng, three decimals
@@ -89,7 +89,7 @@ def test_comma_decimal_in_a_whole_number_cell_is_not_misread_as_thousands(tmp, c
     report = validate(variant, catalog=catalog)
     at_cell = {f.code for f in report.findings if (f.form, f.cell) == ("B01", address)}
     assert at_cell == {"value.text-number", "value.not-integer"}
-    assert report.validation.forms["B01"].inputs[("01", "1")] == pytest.approx(7.711)
+    assert report.forms["B01"].inputs[("01", "1")] == pytest.approx(7.711)
 
 
 def test_words_are_not_numbers(tmp, catalog, blank):
@@ -152,7 +152,7 @@ def test_error_where_a_formula_was_typed_over(tmp, catalog, district_total):
 @pytest.fixture(scope="module")
 def district_total(catalog):
     report = validate(C.CLEAN, catalog=catalog)
-    state = report.validation.forms["B11"]
+    state = report.forms["B11"]
     cell = next(c for c in state.layout.derived_order if c.measure.numeric and "/" not in str(c.formula))
     return state.sheet, cell.address
 

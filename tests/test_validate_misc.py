@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gnbv_templates.notation import format_vn, parse_text
-from gnbv_templates.resources import examples_dir
-from gnbv_templates.schemas import cerberus_errors, compile_schema
-from gnbv_templates.validate import validate
+from gnbv_templates.forms.notation import format_vn, parse_text
+from gnbv_templates.forms.resources import examples_dir
+from gnbv_templates.forms.schemas import cerberus_errors, compile_schema
+from gnbv_templates.report.validate import validate
 
 RETURNS = examples_dir() / "returns"
 FAULTY = RETURNS / "huyen_chi_lang_2025-H1_co_loi.xlsx"

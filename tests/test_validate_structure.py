@@ -6,7 +6,7 @@ import pytest
 from conftest import writer_for
 from returns import build_return, edit, findings
 
-from gnbv_templates.metadata import META_SHEET
+from gnbv_templates.forms.metadata import META_SHEET
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +130,8 @@ def test_same_version_other_definitions_is_not_misread(base, catalog, tmp_path):
     """A form whose structure differs from the issued one (same version) is reported, not read cell by cell."""
     import shutil
 
-    from gnbv_templates.catalog import load_catalog
-    from gnbv_templates.resources import templates_dir
+    from gnbv_templates.forms.catalog import load_catalog
+    from gnbv_templates.forms.resources import templates_dir
 
     _, src = base
     changed = tmp_path / "templates"

@@ -1,0 +1,5 @@
+import sys
+
+from gnbv_templates.cli.main import main
+
+sys.exit(main())

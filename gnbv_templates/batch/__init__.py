@@ -1,0 +1,1 @@
+"""Many returns at once: folder validation, completeness, consolidation."""

@@ -1,0 +1,197 @@
+"""Validating a folder of returns on every core, streamed: one result at a time.
+
+Workers send back a small summary (and, for consolidation, the input values
+of the forms); no workbook is held in the parent process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from gnbv_templates.batch import summary
+from gnbv_templates.batch.completeness import assess, infer_scope
+from gnbv_templates.batch.results import EXTENSIONS, HAS_ERRORS, UNREADABLE, VALID, FileResult
+from gnbv_templates.errors import UnreadableFile, UsageError
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.forms.units import Units, load_units
+from gnbv_templates.outputs import safe_name
+from gnbv_templates.report.validate import validate
+
+
+def find_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix.lower() not in EXTENSIONS or path.name.startswith(("~$", ".")):
+            continue
+        if exclude is not None and exclude in path.resolve().parents:
+            continue  # our own outputs from an earlier run
+        out.append(path)
+    return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _tools(templates: str | None, rules: str | None) -> tuple[Any, Any]:
+    key = f"{templates}|{rules}"
+    if key not in _CACHE:
+        _CACHE[key] = (load_catalog(templates), load_rules(rules))
+    return _CACHE[key]
+
+
+def check_one(args: tuple[str, str | None, bool, str | None, str | None]) -> FileResult:
+    """Validate one file (in a worker); never raises for a bad file."""
+    path_text, outdir, keep_inputs, templates, rules = args
+    path = Path(path_text)
+    try:
+        digest = _sha256(path)
+    except OSError as exc:
+        return FileResult(str(path), "", UNREADABLE, message=f"Không mở được tệp: {exc.strerror}")
+    catalog, ruleset = _tools(templates, rules)
+    try:
+        report = validate(path, catalog=catalog, rules=ruleset)
+    except UnreadableFile as exc:
+        return FileResult(str(path), digest, UNREADABLE, message=exc.message)
+    except Exception as exc:
+        return FileResult(str(path), digest, UNREADABLE, message=f"Lỗi khi đọc tệp ({type(exc).__name__}).")
+    ident = report.identified
+    counts = report.counts
+    result = FileResult(
+        path=str(path), sha256=digest, status=VALID if report.ok else HAS_ERRORS, unit=report.unit,
+        unit_name=report.unit_name, period=report.period,
+        parent=ident.issue.parent.code if ident and ident.issue.parent else "",
+        issued=ident.issue.issued.isoformat() if ident else "",
+        errors=counts["error"], warnings=counts["warning"],
+        findings=[f.as_dict() for f in report.findings],
+    )
+    if outdir and report.findings:
+        target = Path(outdir) / "annotated" / f"{safe_name(path.stem)}_KIEM_TRA.xlsx"
+        try:
+            report.annotate(target)
+            result.annotated = str(target)
+        except Exception as exc:
+            result.message = f"Không ghi được bản sao đánh dấu ({type(exc).__name__})."
+    if keep_inputs:
+        forms = report.forms
+        result.inputs = {form: dict(state.inputs) for form, state in forms.items()}
+        if "B15" in forms:
+            state = forms["B15"]
+            result.totals = {k: state.number(k) for k in state.layout.cells if k[0] == "00"}
+    return result
+
+
+def run(
+    paths: list[Path],
+    *,
+    outdir: Path | None = None,
+    jobs: int | None = None,
+    keep_inputs: bool = False,
+    templates: str | None = None,
+    rules: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[FileResult]:
+    """Results in the order of paths, as they are ready; at most a few in memory at a time."""
+    args = [(str(p), str(outdir) if outdir else None, keep_inputs, templates, rules) for p in paths]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    total = len(args)
+    if jobs == 1 or total <= 1:
+        for done, arg in enumerate(args, 1):
+            yield check_one(arg)
+            if progress:
+                progress(done, total)
+        return
+    window = jobs * 3  # results waiting in memory at most: streamed, not all workbooks at once
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque = deque()
+        queue = iter(args)
+        for arg in islice(queue, window):
+            pending.append(pool.submit(check_one, arg))
+        done = 0
+        while pending:
+            result = pending.popleft().result()
+            for arg in islice(queue, 1):
+                pending.append(pool.submit(check_one, arg))
+            done += 1
+            yield result
+            if progress:
+                progress(done, total)
+
+
+def progress_bar(done: int, total: int) -> None:
+    """A one-line progress bar on stderr (only on a terminal, not in logs)."""
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\r[{'█' * filled}{'·' * (width - filled)}] {done}/{total}{end}")
+    sys.stderr.flush()
+
+
+@dataclass
+class FolderReport:
+    """A folder's validation: every file's result, who is missing, and the summary files."""
+
+    results: list[FileResult]
+    completeness: Any  # Completeness | None: needs the parent unit and the period
+    summary_xlsx: Path
+    summary_json: Path
+
+    @property
+    def exit_code(self) -> int:
+        """As for one file, the worst wins: 2 if a file could not be used, 1 if any has errors."""
+        if any(r.status == UNREADABLE for r in self.results):
+            return 2
+        return 1 if any(r.status == HAS_ERRORS for r in self.results) else 0
+
+
+def validate_folder(
+    folder: Path | str,
+    *,
+    outdir: Path | str | None = None,
+    parent: str | None = None,
+    period: str | None = None,
+    units: Any = None,
+    jobs: int | None = None,
+    templates: str | None = None,
+    rules: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FolderReport:
+    """Validate every return in a folder; annotated copies and the summary go to outdir."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"Không có thư mục {folder}.", english=f"No folder {folder}.")
+    load_catalog(templates), load_rules(rules)  # definition errors once, before the workers start
+    out = Path(outdir) if outdir else folder / "ket_qua_kiem_tra"
+    paths = find_returns(folder, exclude=out.resolve())
+    if not paths:
+        raise UsageError(f"Thư mục {folder} không có tệp biểu nào (.xlsx, .xlsm, .ods, .xls).",
+                         english=f"No workbook in {folder}.")
+    results = list(run(paths, outdir=out, jobs=jobs, templates=templates, rules=rules, progress=progress))
+    if not parent or not period:
+        guessed_parent, guessed_period = infer_scope(results)
+        parent, period = parent or guessed_parent, period or guessed_period
+    completeness = None
+    if parent and period:
+        unit_list = units if isinstance(units, Units) else load_units(units)
+        completeness = assess(results, unit_list, parent, period)
+    xlsx, js = summary.write(results, completeness, out)
+    return FolderReport(results, completeness, xlsx, js)

@@ -1,0 +1,1 @@
+"""The validator: checks that turn a read return into findings."""

@@ -1,0 +1,65 @@
+"""What the checks leave: the findings, and the values of every form read (for reports and consolidation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from gnbv_templates.findings import ERROR, WARNING, Finding
+from gnbv_templates.forms.model import FormLayout
+from gnbv_templates.read.identify import Identified
+from gnbv_templates.read.structure import Located
+
+Key = tuple[str, str]
+
+
+@dataclass
+class FormState:
+    layout: FormLayout
+    sheet: str
+    located: Located
+    inputs: dict[Key, Any] = field(default_factory=dict)  # coerced input values (numbers and text)
+    derived: dict[Key, float | None] = field(default_factory=dict)  # recomputed
+
+    def number(self, key: Key) -> float | None:
+        value = self.derived.get(key) if key in self.derived else self.inputs.get(key)
+        return value if isinstance(value, int | float) else None
+
+    def address(self, row: str, col: str) -> str:
+        found = self.located.cell(row, col)
+        if found is None:
+            cell = self.layout.cells.get((row, col))
+            return cell.address if cell else ""
+        return xl_rowcol_to_cell(*found)
+
+
+
+@dataclass
+class Outcome:
+    """One return, checked: who sent it, for which period, what was found, and what it holds."""
+
+    file: str
+    unit: str
+    unit_name: str
+    unit_level: str
+    period: str
+    catalog_version: str
+    findings: list[Finding] = field(default_factory=list)
+    forms: dict[str, FormState] = field(default_factory=dict, repr=False)
+    identified: Identified | None = field(default=None, repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        errors = sum(1 for f in self.findings if f.severity == ERROR)
+        warnings = sum(1 for f in self.findings if f.severity == WARNING)
+        return {"error": errors, "warning": warnings, "total": len(self.findings)}
+
+    @property
+    def ok(self) -> bool:
+        return self.counts["error"] == 0
+
+    def inputs(self) -> dict[str, dict[Key, Any]]:
+        """The coerced input values of every form read (for consolidation)."""
+        return {form: dict(state.inputs) for form, state in self.forms.items()}

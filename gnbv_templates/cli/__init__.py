@@ -1,0 +1,5 @@
+"""The `gnbv` command."""
+
+from gnbv_templates.cli.main import main
+
+__all__ = ["main"]

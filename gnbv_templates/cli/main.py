@@ -1,0 +1,256 @@
+"""The ``gnbv`` command.
+
+Every failure the user can cause ends in one line on stderr and a distinct
+exit code (see ``errors.py``); a traceback is never shown (set GNBV_DEBUG=1
+to see one when reporting a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from gnbv_templates.batch import summary
+from gnbv_templates.batch.consolidate import consolidate
+from gnbv_templates.batch.folder import progress_bar, validate_folder
+from gnbv_templates.errors import DefinitionError, GnbvError, UsageError
+from gnbv_templates.findings import ERROR
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.catalog_json import catalog_json
+from gnbv_templates.forms.context import load_settings, make_issue
+from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.forms.units import load_units
+from gnbv_templates.generate.pack import fill, generate, generate_all
+from gnbv_templates.report.validate import validate
+from gnbv_templates.version import __version__
+
+EXIT_INTERNAL = 70
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"Lệnh không hợp lệ: {message} (xem gnbv --help).", english=message)
+
+
+def _forms(text: str | None) -> list[str] | None:
+    return [f.strip() for f in text.split(",") if f.strip()] if text else None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+
+    if args.all_units:
+        paths = generate_all(args.unit, args.period, args.output, units_path=args.units,
+                             forms=_forms(args.forms), settings_path=args.settings,
+                             catalog_dir=args.templates, jobs=args.jobs, level=args.level)
+        print(f"Đã sinh {len(paths)} bộ biểu vào {args.output}")
+        return 0
+    settings = load_settings(args.settings, receiving_agency=args.receiving_agency)
+    path = generate(args.unit, args.period, args.output, units=args.units, forms=_forms(args.forms),
+                    settings=settings, catalog=load_catalog(args.templates))
+    print(f"Đã sinh bộ biểu: {path}")
+    return 0
+
+
+def cmd_fill(args: argparse.Namespace) -> int:
+
+    path = fill(args.template, args.data, args.output, lock=args.lock,
+                catalog=load_catalog(args.templates))
+    print(f"Đã điền số liệu: {path}")
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+
+    catalog = load_catalog(args.templates)
+    if args.json:
+        context = None
+        if args.unit:
+            if not args.period:
+                raise UsageError("Cần --period khi dùng --unit.", english="--unit needs --period")
+            issue = make_issue(load_units(args.units), args.unit, args.period, load_settings())
+            context = issue.context(catalog)
+        json.dump(catalog_json(catalog, context), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    print(f"Danh mục biểu mẫu phiên bản {catalog.version} ({len(catalog.forms)} biểu)")
+    for form in catalog.forms.values():
+        title = form.title.split("{{")[0].strip()
+        print(f"  {form.id}  {form.sheet:<9} {title}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+
+    catalog = load_catalog(args.directory)
+    print(f"Định nghĩa hợp lệ: {len(catalog.forms)} biểu, phiên bản {catalog.version}, "
+          f"mã nội dung {catalog.content_hash[:12]}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+
+    if Path(args.path).is_dir():
+        return _validate_folder(args)
+    report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules),
+                      expect_unit=args.expect_unit, expect_period=args.expect_period)
+    en = args.lang == "en"
+    counts = report.counts
+    label = {ERROR: "Error" if en else "Lỗi", "warning": "Warning" if en else "Cảnh báo"}
+    print(f"{Path(args.path).name}: {report.unit} {report.unit_name} · {report.period} · "
+          + (f"{counts['error']} errors, {counts['warning']} warnings" if en
+             else f"{counts['error']} lỗi, {counts['warning']} cảnh báo"))
+    for finding in report.findings[: args.max_lines]:
+        where = f"{finding.sheet}!{finding.cell}" if finding.cell else (finding.sheet or "-")
+        print(f"  [{label.get(finding.severity, finding.severity)}] {where}: {finding.message(args.lang)}")
+    if len(report.findings) > args.max_lines:
+        print(f"  … và {len(report.findings) - args.max_lines} phát hiện khác" if not en
+              else f"  … and {len(report.findings) - args.max_lines} more")
+    if args.json:
+        report.write_json(args.json, args.lang)
+        print(("JSON report: " if en else "Báo cáo JSON: ") + str(args.json))
+    if args.output:
+        report.annotate(args.output, lang=args.lang)
+        print(("Annotated copy: " if en else "Bản sao có đánh dấu lỗi: ") + str(args.output))
+    return report.exit_code
+
+
+def _validate_folder(args: argparse.Namespace) -> int:
+
+    report = validate_folder(args.path, outdir=args.output, parent=args.unit, period=args.period, units=args.units,
+                             jobs=args.jobs, templates=args.templates, rules=args.rules, progress=progress_bar)
+    completeness = report.completeness
+    for item in summary.rows(report.results, completeness):
+        note = f" — {item['note']}" if item["note"] else ""
+        print(f"  {item['unit'] or '?':>6} {item['unit_name'][:32]:<32} {item['status']:<15} "
+              f"{item['errors']:>4} lỗi {item['warnings']:>4} cảnh báo{note}")
+    if completeness is not None:
+        print(f"Đơn vị cấp trên {completeness.parent.code} {completeness.parent.name}, kỳ {completeness.period}: "
+              f"{len(completeness.chosen)} đã nộp, {len(completeness.missing)} chưa nộp"
+              + (f" ({', '.join(u.name for u in completeness.missing)})" if completeness.missing else ""))
+    print(f"Tổng hợp: {report.summary_xlsx} và {report.summary_json}")
+    return report.exit_code
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+
+    result = consolidate(args.folder, args.unit, args.period, args.output, units=args.units,
+                         include_errors=args.include_errors, jobs=args.jobs,
+                         settings=load_settings(args.settings), progress=progress_bar,
+                         templates=args.templates, rules=args.rules)
+    c = result.completeness
+    print(f"Đã tổng hợp {len(result.included)} biểu vào {result.path} "
+          f"({c.parent.name}, kỳ {result.period}).")
+    if result.with_errors:
+        print(f"  CẢNH BÁO: có {len(result.with_errors)} biểu còn lỗi được đưa vào (--include-errors).")
+    for read, why in result.excluded:
+        print(f"  Không dùng {read.name}: {why}")
+    if c.missing:
+        print(f"  Chưa nộp ({len(c.missing)}): " + ", ".join(f"{u.code} {u.name}" for u in c.missing))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gnbv", description="Biểu mẫu báo cáo Chương trình MTQG giảm nghèo bền vững.")
+    parser.add_argument("--version", action="version", version=f"gnbv {__version__}",
+                        help="in phiên bản của chương trình rồi thoát")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = sub.add_parser("generate", help="sinh bộ biểu mẫu cho một đơn vị và một kỳ")
+    gen.add_argument("--unit", required=True, help="mã đơn vị (với --all-units: mã đơn vị cấp trên)")
+    gen.add_argument("--period", required=True, help="kỳ báo cáo: 2025 (năm) hoặc 2025-H1 (6 tháng)")
+    gen.add_argument("--units", help="tệp danh sách đơn vị (mặc định: dữ liệu mẫu tỉnh Lạng Sơn)")
+    gen.add_argument("--forms", help="chỉ sinh các biểu này, ví dụ B01,B02")
+    gen.add_argument("--settings", help="tệp thiết lập (cơ quan nhận báo cáo, chức danh ký)")
+    gen.add_argument("--receiving-agency", help="cơ quan nhận báo cáo (ghi đè thiết lập)")
+    gen.add_argument("--templates", help="thư mục định nghĩa biểu (mặc định: bộ đi kèm)")
+    gen.add_argument("--all-units", action="store_true", help="sinh cho mọi đơn vị cấp dưới của --unit")
+    gen.add_argument("--level", help="với --all-units: cấp đơn vị cần sinh (mặc định: cấp ngay dưới)")
+    gen.add_argument("--jobs", type=int, help="số tiến trình song song (mặc định: số lõi)")
+    gen.add_argument("-o", "--output", required=True, help="tệp .xlsx (hoặc thư mục với --all-units)")
+    gen.set_defaults(func=cmd_generate)
+
+    fil = sub.add_parser("fill", help="điền số liệu theo mã dòng, mã cột vào một biểu mẫu đã sinh")
+    fil.add_argument("template")
+    fil.add_argument("data", help='tệp JSON: {"B02": {"05": {"1": 1501.0}}}')
+    fil.add_argument("-o", "--output", required=True)
+    fil.add_argument("--lock", action="store_true", help="khóa các ô vừa điền (chỉ tiêu giao trước)")
+    fil.add_argument("--templates", help="thư mục định nghĩa biểu")
+    fil.set_defaults(func=cmd_fill)
+
+    cat = sub.add_parser("catalog", help="liệt kê danh mục biểu mẫu")
+    cat.add_argument("--json", action="store_true", help="in toàn bộ danh mục dạng JSON")
+    cat.add_argument("--unit", help="mở rộng các dòng lặp như trong bộ biểu của đơn vị này")
+    cat.add_argument("--period")
+    cat.add_argument("--units")
+    cat.add_argument("--templates")
+    cat.set_defaults(func=cmd_catalog)
+
+    chk = sub.add_parser("check", help="kiểm tra các tệp định nghĩa biểu mẫu")
+    chk.add_argument("directory", nargs="?", help="thư mục định nghĩa (mặc định: bộ đi kèm)")
+    chk.set_defaults(func=cmd_check)
+
+    val = sub.add_parser("validate", help="kiểm tra biểu đơn vị gửi lên")
+    val.add_argument("path", help="tệp .xlsx (hoặc thư mục)")
+    val.add_argument("-o", "--output", help="tệp bản sao có trang kết quả kiểm tra và đánh dấu ô lỗi")
+    val.add_argument("--json", help="tệp báo cáo JSON")
+    val.add_argument("--lang", choices=["vi", "en"], default="vi")
+    val.add_argument("--templates", help="thư mục định nghĩa biểu")
+    val.add_argument("--rules", help="thư mục luật kiểm tra")
+    val.add_argument("--max-lines", type=int, default=40, help="số dòng phát hiện in ra màn hình")
+    val.add_argument("--jobs", type=int, help="với thư mục: số tiến trình song song (mặc định: số lõi)")
+    val.add_argument("--unit", help="với thư mục: đơn vị cấp trên (để biết đơn vị nào chưa nộp)")
+    val.add_argument("--period", help="với thư mục: kỳ báo cáo")
+    val.add_argument("--units", help="tệp danh sách đơn vị")
+    val.add_argument("--expect-unit", help="với một tệp: mã đơn vị phải nộp biểu này")
+    val.add_argument("--expect-period", help="với một tệp: kỳ báo cáo phải là")
+    val.set_defaults(func=cmd_validate)
+
+    con = sub.add_parser("consolidate", help="tổng hợp biểu của các đơn vị cấp dưới thành biểu của cấp trên")
+    con.add_argument("folder")
+    con.add_argument("--unit", required=True, help="mã đơn vị cấp trên")
+    con.add_argument("--period", required=True)
+    con.add_argument("-o", "--output", required=True, help="tệp .xlsx tổng hợp")
+    con.add_argument("--include-errors", action="store_true", help="vẫn tổng hợp biểu còn lỗi (ghi rõ trong kết quả)")
+    con.add_argument("--units")
+    con.add_argument("--settings")
+    con.add_argument("--jobs", type=int)
+    con.add_argument("--templates")
+    con.add_argument("--rules")
+    con.set_defaults(func=cmd_consolidate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except DefinitionError as exc:
+        print("Lỗi định nghĩa biểu mẫu:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return exc.exit_code
+    except GnbvError as exc:
+        print(f"Lỗi: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:  # output piped into head or less that closed early
+        return 0
+    except KeyboardInterrupt:
+        print("Đã dừng.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("GNBV_DEBUG"):
+            raise
+        print(f"Lỗi nội bộ ({type(exc).__name__}): {exc}. Đặt GNBV_DEBUG=1 để xem chi tiết.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["Path", "main"]

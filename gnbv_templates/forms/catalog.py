@@ -1,0 +1,280 @@
+"""Loading and checking the catalog of forms (templates/*.yaml)."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gnbv_templates.errors import DefinitionError, UsageError
+from gnbv_templates.forms import expressions as ex
+from gnbv_templates.forms import render
+from gnbv_templates.forms.context import sample_context
+from gnbv_templates.forms.layout import build_layout
+from gnbv_templates.forms.metaschema import CATALOG, FORM, schema_problems
+from gnbv_templates.forms.model import ColumnDef, FormDefinition, FormLayout, Measure, RowDef
+from gnbv_templates.forms.resources import templates_dir
+from gnbv_templates.forms.yamlsource import load_yaml
+
+
+@dataclass
+class Catalog:
+    version: str
+    name: str
+    content_hash: str
+    measures: dict[str, Measure]
+    header: list[str]
+    signature: list[list[str]]
+    forms: dict[str, FormDefinition]
+    directory: Path
+    _static: dict[str, FormLayout] = field(default_factory=dict, repr=False)
+
+    def form(self, form_id: str) -> FormDefinition:
+        key = str(form_id).strip().upper()
+        if key not in self.forms:
+            raise UsageError(
+                f"Không có biểu {form_id!r} trong danh mục (có: {', '.join(self.forms)}).",
+                english=f"No form {form_id!r} in the catalog.",
+            )
+        return self.forms[key]
+
+    def select(self, ids: list[str] | None) -> list[FormDefinition]:
+        return [self.form(i) for i in ids] if ids else list(self.forms.values())
+
+    def layout(self, form_id: str, context: dict[str, Any]) -> FormLayout:
+        """The concrete layout; forms without repeated rows are built once."""
+        definition = self.form(form_id)
+        if not definition.has_repeat and form_id in self._static:
+            return self._static[form_id]
+        built = build_layout(definition, self.measures, len(self.header), context)
+        if not definition.has_repeat:
+            self._static[form_id] = built
+        return built
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _content_hash(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
+
+
+def load_catalog(directory: Path | str | None = None) -> Catalog:
+    """Load and check every definition; all problems are reported at once."""
+    directory = Path(directory) if directory else templates_dir()
+    catalog_path = directory / "catalog.yaml"
+    if not catalog_path.is_file():
+        raise DefinitionError([f"{catalog_path}: không có tệp catalog.yaml"])
+    problems: list[str] = []
+    meta = load_yaml(catalog_path)
+    problems += schema_problems(catalog_path, meta, CATALOG)
+    if problems:
+        raise DefinitionError(problems)
+    measures = {
+        _nfc(name): Measure(_nfc(name), spec["type"], spec.get("max"))
+        for name, spec in meta["measures"].items()
+    }
+    measures.setdefault("text", Measure("text", "text"))
+    for line in meta["header"] + [t for pair in meta.get("signature", []) for t in pair]:
+        if err := render.syntax_error(line):
+            problems.append(f"{catalog_path}:{meta.line}: mẫu Jinja lỗi: {err}")
+    form_paths = sorted(directory.glob("bieu_*.yaml"))
+    if not form_paths:
+        problems.append(f"{directory}: không có tệp bieu_*.yaml nào")
+    forms: dict[str, FormDefinition] = {}
+    sheets: dict[str, Path] = {}
+    for path in form_paths:
+        try:
+            doc = load_yaml(path)
+        except DefinitionError as exc:
+            problems += exc.problems
+            continue
+        found = schema_problems(path, doc, FORM)
+        if found:
+            problems += found
+            continue
+        definition, found = _build_definition(path, doc, measures)
+        problems += found
+        if definition.id in forms:
+            other = forms[definition.id].path.name
+            problems.append(f"{path}:{doc.lines['id']}: mã biểu {definition.id} trùng với {other}")
+        if definition.sheet.casefold() in sheets:
+            problems.append(f"{path}:{doc.lines['sheet']}: tên trang {definition.sheet!r} trùng")
+        sheets[definition.sheet.casefold()] = path
+        forms[definition.id] = definition
+    if problems:
+        raise DefinitionError(problems)
+    catalog = Catalog(
+        version=meta["version"],
+        name=meta.get("name", ""),
+        content_hash=_content_hash([catalog_path, *form_paths]),
+        measures=measures,
+        header=[_nfc(h) for h in meta["header"]],
+        signature=[[_nfc(t) for t in pair] for pair in meta.get("signature", [])],
+        forms=dict(sorted(forms.items())),
+        directory=directory,
+    )
+    problems += _check_layouts(catalog)
+    if problems:
+        raise DefinitionError(problems)
+    return catalog
+
+
+def _formula(raw: dict[str, Any]) -> ex.Node | str | None:
+    if "sum" in raw:
+        if raw["sum"] == "children":
+            return "children"
+        return ex.parse(" + ".join(f"[{code}]" for code in raw["sum"]))
+    if "ratio" in raw:
+        num, den = raw["ratio"]
+        return ex.parse(f"[{num}] / [{den}] * 100")
+    if "expr" in raw:
+        return ex.parse(raw["expr"])
+    return None
+
+
+def _build_definition(
+    path: Path, doc: dict[str, Any], measures: dict[str, Measure]
+) -> tuple[FormDefinition, list[str]]:
+    problems: list[str] = []
+
+    def at(node: Any, key: str) -> str:
+        return f"{path}:{getattr(node, 'lines', {}).get(key, getattr(node, 'line', 1))}"
+
+    def formula_of(raw: Any) -> ex.Node | str | None:
+        try:
+            return _formula(raw)
+        except ex.ExpressionError as exc:
+            problems.append(f"{at(raw, 'expr')}: biểu thức lỗi: {exc}")
+            return None
+
+    columns: list[ColumnDef] = []
+    for raw in doc["columns"]:
+        formula = formula_of(raw)
+        columns.append(
+            ColumnDef(
+                code=raw["code"],
+                label=_nfc(raw["label"]),
+                heading=tuple(_nfc(h) for h in raw.get("heading", [])),
+                measure=_nfc(raw.get("measure")),
+                formula=formula,  # type: ignore[arg-type]
+                choices=tuple(_nfc(c) for c in raw.get("choices", [])),
+                width=raw.get("width"),
+                line=raw.line,
+            )
+        )
+    rows: list[RowDef] = []
+    for raw in doc["rows"]:
+        formula = formula_of(raw)
+        repeat = raw.get("repeat")
+        rows.append(
+            RowDef(
+                code=raw["code"],
+                label=_nfc(raw["label"]),
+                stt=str(raw.get("stt", "")),
+                measure=_nfc(raw.get("measure")),
+                parent=raw.get("parent"),
+                part_of=raw.get("part_of"),
+                formula=formula,
+                section=bool(raw.get("section")),
+                na=frozenset(raw.get("na", [])),
+                required=bool(raw.get("required")),
+                bold=bool(raw.get("bold")),
+                repeat=(repeat["over"], repeat["as"]) if repeat else None,
+                line=raw.line,
+            )
+        )
+    definition = FormDefinition(
+        id=doc["id"],
+        sheet=_nfc(doc["sheet"]),
+        title=_nfc(doc["title"]),
+        subtitle=_nfc(doc.get("subtitle")),
+        unit_note=_nfc(doc.get("unit_note")),
+        measure=_nfc(doc.get("measure")),
+        row_measures=bool(doc.get("row_measures")),
+        label_heading=_nfc(doc.get("label_heading", "Chỉ tiêu")),
+        columns=tuple(columns),
+        rows=tuple(rows),
+        path=path,
+        raw=doc,
+    )
+    problems += _check_definition(definition, doc, measures)
+    return definition, problems
+
+
+def _check_definition(
+    d: FormDefinition, doc: dict[str, Any], measures: dict[str, Measure]
+) -> list[str]:
+    out: list[str] = []
+    path = d.path
+    col_codes: set[str] = set()
+    for col in d.columns:
+        if col.code in col_codes:
+            out.append(f"{path}:{col.line}: mã cột {col.code!r} bị trùng")
+        col_codes.add(col.code)
+        if col.measure and col.measure not in measures:
+            out.append(f"{path}:{col.line}: đơn vị tính {col.measure!r} không có trong catalog.yaml")
+    row_codes: set[str] = set()
+    static_rows = [r for r in d.rows if not r.repeat]
+    for row in d.rows:
+        if row.repeat:
+            for text in (row.code, row.label, row.stt):
+                if err := render.syntax_error(text):
+                    out.append(f"{path}:{row.line}: mẫu Jinja lỗi: {err}")
+            if err := render.syntax_error(row.repeat[0], expression=True):
+                out.append(f"{path}:{row.line}: biểu thức lặp lỗi: {err}")
+            continue
+        if row.code in row_codes:
+            out.append(f"{path}:{row.line}: mã dòng {row.code!r} bị trùng")
+        row_codes.add(row.code)
+    for row in static_rows:
+        for key, ref in (("parent", row.parent), ("part_of", row.part_of)):
+            if ref and ref not in row_codes:
+                out.append(f"{path}:{row.line}: {key} {ref!r} không phải mã dòng nào của biểu")
+        if row.measure and row.measure not in measures:
+            out.append(f"{path}:{row.line}: đơn vị tính {row.measure!r} không có trong catalog.yaml")
+        if d.row_measures and not row.section and not row.measure:
+            out.append(f"{path}:{row.line}: dòng {row.code} thiếu đơn vị tính (measure)")
+        if isinstance(row.formula, ex.Node.__args__):  # type: ignore[attr-defined]
+            for ref in ex.refs(row.formula):
+                if ref.code is None or ref.form:
+                    out.append(f"{path}:{row.line}: công thức dòng chỉ dùng [mã dòng], gặp {ex.to_text(ref)}")
+                elif ref.code not in row_codes:
+                    out.append(f"{path}:{row.line}: công thức dẫn tới dòng {ref.code!r} không có")
+        for code in row.na:
+            if code not in col_codes:
+                out.append(f"{path}:{row.line}: na: cột {code!r} không có")
+    for col in d.columns:
+        if col.formula is None:
+            continue
+        for ref in ex.refs(col.formula):
+            if ref.code is None or ref.form:
+                out.append(f"{path}:{col.line}: công thức cột chỉ dùng [mã cột], gặp {ex.to_text(ref)}")
+            elif ref.code not in col_codes:
+                out.append(f"{path}:{col.line}: công thức dẫn tới cột {ref.code!r} không có")
+    if not d.measure and not d.row_measures:
+        out.append(f"{path}:{doc.line}: biểu cần khai báo measure hoặc row_measures: true")
+    for key in ("title", "subtitle", "unit_note"):
+        text = doc.get(key)
+        if text and (err := render.syntax_error(text)):
+            out.append(f"{path}:{doc.lines[key]}: mẫu Jinja lỗi: {err}")
+    return out
+
+
+def _check_layouts(catalog: Catalog) -> list[str]:
+    """Build every form once with a sample context: cycles and odd cells show here."""
+    out = []
+    context = sample_context(catalog)
+    for definition in catalog.forms.values():
+        try:
+            catalog.layout(definition.id, context)
+        except (ValueError, KeyError, TypeError) as exc:
+            out.append(f"{definition.path}:1: không dựng được biểu {definition.id}: {exc}")
+    return out

@@ -1,0 +1,250 @@
+"""Issuing template packs and filling them: the generator's public operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from gnbv_templates.errors import FillError, UsageError
+from gnbv_templates.forms.catalog import Catalog, load_catalog
+from gnbv_templates.forms.context import Issue, Settings, load_settings, make_issue
+from gnbv_templates.forms.model import DERIVED, INPUT
+from gnbv_templates.forms.periods import parse_period
+from gnbv_templates.forms.units import Unit, Units, load_units
+from gnbv_templates.generate.writer import PackWriter
+from gnbv_templates.outputs import safe_name
+from gnbv_templates.read.reader import ReturnFile, open_return
+
+FormData = dict[str, dict[tuple[str, str], Any]]
+
+
+def generate(
+    unit: str,
+    period: str,
+    out: Path | str,
+    *,
+    units: Units | Path | str | None = None,
+    forms: Iterable[str] | None = None,
+    settings: Settings | Path | str | None = None,
+    issued: dt.date | None = None,
+    catalog: Catalog | None = None,
+) -> Path:
+    """Write the template pack of one unit for one period; returns the path written."""
+    catalog = catalog or load_catalog()
+    units = units if isinstance(units, Units) else load_units(units)
+    settings = settings if isinstance(settings, Settings) else load_settings(settings)
+    issue = make_issue(units, unit, period, settings, issued)
+    form_ids = [catalog.form(f).id for f in forms] if forms else None
+    return PackWriter(catalog, issue).write(out, form_ids=form_ids)
+
+
+def pack_name(unit: Unit, period: str) -> str:
+    return f"{safe_name(unit.code)}_{safe_name(unit.name)}_{safe_name(period)}.xlsx"
+
+
+def _generate_one(args: tuple[Any, ...]) -> str:
+    unit_code, period, out, units_path, forms, settings_path, issued, catalog_dir = args
+    return str(generate(unit_code, period, out, units=_worker_units(units_path), forms=forms,
+                        settings=settings_path, issued=issued, catalog=_worker_catalog(catalog_dir)))
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_catalog(directory: str | None) -> Catalog:
+    key = f"catalog:{directory}"
+    if key not in _WORKER:
+        _WORKER[key] = load_catalog(directory)
+    return _WORKER[key]
+
+
+def _worker_units(path: str | None) -> Units:
+    key = f"units:{path}"
+    if key not in _WORKER:
+        _WORKER[key] = load_units(path)
+    return _WORKER[key]
+
+
+def generate_all(
+    parent: str,
+    period: str,
+    outdir: Path | str,
+    *,
+    units_path: Path | str | None = None,
+    forms: Iterable[str] | None = None,
+    settings_path: Path | str | None = None,
+    issued: dt.date | None = None,
+    catalog_dir: Path | str | None = None,
+    jobs: int | None = None,
+    level: str | None = None,
+) -> list[Path]:
+    """One pack for every unit under ``parent`` (its children, or all descendants at ``level``)."""
+    units = load_units(units_path)
+    load_catalog(catalog_dir)  # report definition errors once, before forking
+    parse_period(period)
+    targets = _descendants(units, parent, level)
+    if not targets:
+        raise UsageError(f"Đơn vị {parent} không có đơn vị cấp dưới nào trong danh sách.",
+                         english=f"Unit {parent} has no units below it.")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    args = [
+        (u.code, period, str(outdir / pack_name(u, parse_period(period).code)),
+         str(units_path) if units_path else None, list(forms) if forms else None,
+         str(settings_path) if settings_path else None, issued,
+         str(catalog_dir) if catalog_dir else None)
+        for u in targets
+    ]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(args) == 1:
+        return [Path(_generate_one(a)) for a in args]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [Path(p) for p in pool.map(_generate_one, args, chunksize=8)]
+
+
+def _descendants(units: Units, parent: str, level: str | None) -> list[Unit]:
+    units.get(parent)
+    if level is None:
+        return units.children(parent)
+    out, stack = [], list(reversed(units.children(parent)))
+    while stack:
+        unit = stack.pop()
+        if unit.level == level:
+            out.append(unit)
+        stack.extend(reversed(units.children(unit.code)))
+    return out
+
+
+# -- reading an issued workbook back ---------------------------------------
+def issue_of(ret: ReturnFile, catalog: Catalog) -> Issue:
+    """The Issue an issued workbook was made for, from its metadata sheet."""
+    read = ret.metadata
+    if read.meta is None or read.problem:
+        raise FillError(
+            f"Tệp {ret.path.name} không phải biểu mẫu do gnbv sinh ra (thiếu hoặc sai trang siêu dữ liệu).",
+            english=f"{ret.path.name} was not issued by gnbv (metadata sheet missing or altered).",
+        )
+    meta = read.meta
+    if meta.catalog_version != catalog.version:
+        raise FillError(
+            f"Tệp {ret.path.name} được sinh theo danh mục phiên bản {meta.catalog_version}; "
+            f"danh mục hiện tại là {catalog.version}.",
+            english=f"{ret.path.name} uses catalog {meta.catalog_version}, not {catalog.version}.",
+        )
+    parent = Unit(meta.parent_code, meta.parent_name, "", None) if meta.parent_code else None
+    return Issue(
+        unit=Unit(meta.unit_code, meta.unit_name, meta.unit_level, meta.parent_code or None),
+        period=parse_period(meta.period),
+        issued=dt.date.fromisoformat(meta.issued),
+        settings=Settings(meta.receiving_agency, meta.preparer_title, meta.head_title, literal=True),
+        parent=parent,
+        children=tuple(Unit(c["code"], c["name"], c.get("level", ""), meta.unit_code)
+                       for c in meta.children),
+    )
+
+
+def current_inputs(ret: ReturnFile, writer: PackWriter, form_ids: list[str]) -> FormData:
+    """The input values already in an issued workbook (so filling twice adds up)."""
+    out: FormData = {}
+    for layout in writer.layouts(form_ids):
+        values: dict[tuple[str, str], Any] = {}
+        for cell in layout.inputs:
+            value = ret.value(layout.sheet, cell.r, cell.c)
+            if value not in (None, ""):
+                values[(cell.row, cell.col)] = value
+        out[layout.id] = values
+    return out
+
+
+def parse_fill_data(data: Mapping[str, Any], writer: PackWriter, form_ids: list[str]) -> FormData:
+    """Check data addressed by codes against the layouts; every problem is reported."""
+    problems: list[str] = []
+    layouts = {lay.id: lay for lay in writer.layouts(form_ids)}
+    out: FormData = {}
+    if not isinstance(data, Mapping):
+        raise FillError("Dữ liệu điền phải là một bảng JSON dạng {\"B02\": {\"05\": {\"1\": 1501.0}}}.")
+    for form_id, rows in data.items():
+        layout = layouts.get(str(form_id).upper())
+        if layout is None:
+            problems.append(f"biểu {form_id!r} không có trong tệp mẫu")
+            continue
+        if not isinstance(rows, Mapping):
+            problems.append(f"{form_id}: cần bảng theo mã dòng")
+            continue
+        values = out.setdefault(layout.id, {})
+        for row, cols in rows.items():
+            if str(row) not in layout.rows_by_code:
+                problems.append(f"{layout.id}: không có dòng mã {row!r}")
+                continue
+            if not isinstance(cols, Mapping):
+                problems.append(f"{layout.id} dòng {row}: cần bảng theo mã cột")
+                continue
+            for col, value in cols.items():
+                problems += _check_fill_value(layout, str(row), str(col), value)
+                values[(str(row), str(col))] = value
+    if problems:
+        raise FillError("Dữ liệu điền không hợp lệ: " + "; ".join(problems),
+                        english="Invalid fill data: " + "; ".join(problems))
+    return out
+
+
+def _check_fill_value(layout: Any, row: str, col: str, value: Any) -> list[str]:
+    cell = layout.cells.get((row, col))
+    where = f"{layout.id} dòng {row} cột {col}"
+    if cell is None:
+        return [f"{layout.id}: không có cột mã {col!r}"]
+    if cell.kind == DERIVED:
+        return [f"{where} là ô tính bằng công thức, không điền được"]
+    if cell.kind != INPUT:
+        return [f"{where} không áp dụng cho dòng này"]
+    if value is None:
+        return []
+    if cell.measure.numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return [f"{where} cần một số, nhận {value!r}"]
+    if not cell.measure.numeric and not isinstance(value, str):
+        return [f"{where} cần chữ, nhận {value!r}"]
+    return []
+
+
+def fill(
+    template: Path | str,
+    data: Mapping[str, Any] | Path | str,
+    out: Path | str,
+    *,
+    lock: bool = False,
+    catalog: Catalog | None = None,
+) -> Path:
+    """Write a copy of an issued workbook with values filled in by code."""
+    catalog = catalog or load_catalog()
+    if not isinstance(data, Mapping):
+        data = load_fill_json(data)
+    ret = open_return(template)
+    issue = issue_of(ret, catalog)
+    meta = ret.metadata.meta
+    form_ids = [f["id"] for f in meta.forms]  # type: ignore[union-attr]
+    writer = PackWriter(catalog, issue)
+    new = parse_fill_data(data, writer, form_ids)
+    merged = current_inputs(ret, writer, form_ids)
+    for form_id, values in new.items():
+        merged.setdefault(form_id, {}).update(values)
+    locked = {tuple(k.split("|")) for k in meta.locked}  # type: ignore[union-attr]
+    if lock:
+        locked |= {(f, r, c) for f, values in new.items() for (r, c), v in values.items() if v is not None}
+    return writer.write(out, form_ids=form_ids, values=merged, locked=locked,  # type: ignore[arg-type]
+                        inputs=(template,))
+
+
+def load_fill_json(path: Path | str) -> Mapping[str, Any]:
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise FillError(f"Không tìm thấy tệp dữ liệu {path.name}.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FillError(f"Tệp dữ liệu {path.name} không phải JSON hợp lệ: {exc}.") from None

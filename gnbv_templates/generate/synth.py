@@ -1,0 +1,211 @@
+"""Internally consistent sample returns, for the bundled examples, tests and benchmarks.
+
+Every value satisfies the form model and the bundled rules: parts stay under
+their wholes, figures for the period under the year to date, disbursement
+under the plan, Biểu 02 equals the sub-project forms' money blocks and
+Biểu 01 equals Biểu 15's total row.  The data is made up; it is labelled
+as sample data wherever it is written.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from typing import Any
+
+from gnbv_templates.forms import expressions as ex
+from gnbv_templates.forms.compute import evaluator
+from gnbv_templates.forms.model import INPUT, FormLayout
+from gnbv_templates.forms.rules import RuleSet
+
+Values = dict[tuple[str, str], Any]
+SCALE = {"xa": 1, "huyen": 8, "tinh": 60}
+
+
+def _exact_groups(rules: RuleSet, form: str) -> dict[str, list[str]]:
+    """Rules of the form ``[a] + [b] + … = [t]`` per column: parts that must add up exactly."""
+    groups = {}
+    for rule in rules.rules:
+        if rule.form != form or rule.for_each != "column" or rule.op != "==":
+            continue
+        if isinstance(rule.right, ex.Ref) and ex.is_linear(rule.left):
+            parts = [r.code for r in ex.refs(rule.left)]
+            groups[rule.right.code] = parts  # type: ignore[index]
+    return groups
+
+
+def _split(total: int, n: int, rnd: random.Random) -> list[int]:
+    cuts = sorted(rnd.randint(0, total) for _ in range(n - 1))
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+
+
+def _floor(value: float, money: bool) -> float:
+    return math.floor(value * 1000) / 1000 if money else float(math.floor(value))
+
+
+def _indicator_rows(layout: FormLayout, values: Values, rnd: random.Random, scale: int,
+                    groups: dict[str, list[str]]) -> None:
+    grouped = {code for parts in groups.values() for code in parts}
+    col_codes = [c.code for c in layout.columns]
+    flows = [c for c in ("1", "2", "3", "4") if c in col_codes]
+
+    def draw(cell_type: str) -> dict[str, float]:
+        top = 400 * scale if cell_type == "money" else 40 * scale
+        pick = (lambda a, b: round(rnd.uniform(a, b), 3)) if cell_type == "money" else rnd.randint
+        c3 = pick(0, top)
+        return {"1": pick(c3, c3 + top // 2), "2": pick(0, c3), "3": c3, "4": pick(c3, c3 + top)}
+
+    # pass 1: rows that are not a part of another
+    for row in layout.rows:
+        if row.section or row.part_of:
+            continue
+        cells = [layout.cells[(row.code, c)] for c in flows]
+        inputs = [c for c in cells if c.kind == INPUT]
+        if not inputs:
+            continue
+        kind = inputs[0].measure.type
+        if kind in ("percent", "points"):
+            for cell in inputs:
+                values[(row.code, cell.col)] = round(rnd.uniform(0, 100 if kind == "percent" else 5), 2)
+            continue
+        drawn = draw(kind)
+        for cell in inputs:
+            values[(row.code, cell.col)] = drawn[cell.col]
+    derived = evaluator(layout).run(values)
+
+    def whole(code: str, col: str) -> float:
+        value = derived.get((code, col), values.get((code, col)))
+        return float(value or 0)
+
+    # pass 2: "trong đó" parts, under their wholes (or adding up exactly where a rule says so)
+    for total, parts in groups.items():
+        for col in flows:
+            if layout.cells[(parts[0], col)].kind != INPUT:
+                continue
+            if col == "1":
+                shares = _split(int(whole(total, "1")), len(parts), rnd)
+            else:
+                base = {"2": 0.0, "3": whole(total, "2"), "4": whole(total, "3")}[col]
+                step = _split(int(whole(total, col) - base), len(parts), rnd)
+                prev = [values.get((p, str(int(col) - 1)), 0) if col != "2" else 0 for p in parts]
+                shares = [a + b for a, b in zip(prev, step, strict=True)]
+            for part, share in zip(parts, shares, strict=True):
+                values[(part, col)] = share
+    for row in layout.rows:
+        if not row.part_of or row.code in grouped:
+            continue
+        fraction = rnd.random()
+        for col in flows:
+            cell = layout.cells[(row.code, col)]
+            if cell.kind == INPUT:
+                money = cell.measure.type == "money"
+                values[(row.code, col)] = _floor(fraction * whole(row.part_of, col), money)
+                if not money:
+                    values[(row.code, col)] = int(values[(row.code, col)])
+
+
+_LINK = re.compile(r"B02\[(\d+), 1\] = (B\d\d)\[(\d+), 1\]")
+
+
+def _money_links(rules: RuleSet) -> list[tuple[str, str, int]]:
+    """(B02 row, sub-project form, first code of its money block) from the cross-form rules."""
+    out = []
+    for rule in rules.rules:
+        match = _LINK.fullmatch(rule.text.strip())
+        if match:
+            out.append((match.group(1), match.group(2), int(match.group(3))))
+    return out
+
+
+def _b02(values_by_form: dict[str, Values], rules: RuleSet) -> Values:
+    # Biểu 02's input columns, and where each comes from in a money block (offset from its total row)
+    plan = {"3": (2, "1"), "4": (3, "1"), "6": (5, "1"), "7": (6, "1"), "8": (7, "1")}
+    spent = {"11": (2, "3"), "12": (3, "3"), "14": (5, "3"), "15": (6, "3"), "16": (7, "3")}
+    out: Values = {}
+    for row, form, first in _money_links(rules):
+        block = values_by_form.get(form, {})
+        for col, (offset, source) in {**plan, **spent}.items():
+            out[(row, col)] = block.get((str(first + offset), source), 0.0)
+    return out
+
+
+def _b15(layout: FormLayout, rnd: random.Random, scale: int) -> Values:
+    out: Values = {}
+    rows = [r for r in layout.rows if r.code != "00"] or [layout.rows[0]]
+    for row in rows:
+        households = rnd.randint(500, 2000) * scale
+        start = rnd.randint(0, households // 4)
+        near = rnd.randint(0, (households - start) // 4)
+        left = rnd.randint(0, start)
+        new, back = rnd.randint(0, 20 * scale), rnd.randint(0, 5 * scale)
+        near_left = rnd.randint(0, near)
+        end = start - left + new + back
+        values = {"1": households, "2": start, "4": left, "5": new, "6": back, "9": near, "11": near_left,
+                  "12": rnd.randint(0, 20 * scale), "13": rnd.randint(0, 5 * scale),
+                  "16": rnd.randint(0, end), "18": rnd.randint(1, max(1, start // 3))}
+        for col, value in values.items():
+            if layout.cells[(row.code, col)].kind == INPUT:
+                out[(row.code, col)] = value
+    return out
+
+
+_B01_B15 = re.compile(r"B01\[(\d+), 3\] = B15\[00, (\d+)\]")
+
+
+def _b01_links(rules: RuleSet) -> dict[str, str]:
+    """Biểu 01 row → the Biểu 15 total-row column it must equal, from the cross-form rules."""
+    return {m.group(1): m.group(2) for r in rules.rules if (m := _B01_B15.fullmatch(r.text.strip()))}
+
+
+def _b01(layout: FormLayout, b15: FormLayout, b15_values: Values, rnd: random.Random, scale: int,
+         values: Values, links: dict[str, str]) -> None:
+    totals = evaluator(b15).run(b15_values)
+
+    def total(col: str) -> float:
+        key = ("00", col)
+        return float(totals.get(key, b15_values.get(key)) or 0)
+
+    for row, col in links.items():
+        actual = int(total(col))
+        values[(row, "3")] = actual
+        values[(row, "4")] = actual
+        values[(row, "2")] = actual + rnd.randint(0, 10)
+        values[(row, "1")] = actual + rnd.randint(0, 50)
+    for col in ("1", "2", "3", "4"):  # DTTS poor are part of all poor households in every column
+        values[("06", col)] = min(values[("06", col)], values[("02", col)])
+    for row in layout.rows:
+        for col in ("1", "2", "3", "4"):
+            cell = layout.cells[(row.code, col)]
+            if cell.kind != INPUT or (row.code, col) in values:
+                continue
+            kind = cell.measure.type
+            if kind == "percent":
+                values[(row.code, col)] = round(rnd.uniform(40, 100), 2)
+            elif kind == "points":
+                values[(row.code, col)] = round(rnd.uniform(0, 4), 2)
+            else:
+                values[(row.code, col)] = rnd.randint(0, 30 * scale)
+
+
+def consistent_values(layouts: list[FormLayout], rules: RuleSet, *, level: str, seed: int = 0
+                      ) -> dict[str, Values]:
+    """One consistent return's input values, for every form in layouts."""
+    rnd = random.Random(seed)
+    scale = SCALE.get(level, 8)
+    by_id = {layout.id: layout for layout in layouts}
+    out: dict[str, Values] = {}
+    for layout in layouts:
+        if layout.id in ("B01", "B02", "B15"):
+            continue
+        values: Values = {}
+        _indicator_rows(layout, values, rnd, scale, _exact_groups(rules, layout.id))
+        out[layout.id] = values
+    if "B02" in by_id:
+        out["B02"] = _b02(out, rules)
+    if "B15" in by_id:
+        out["B15"] = _b15(by_id["B15"], rnd, scale)
+        if "B01" in by_id:
+            out["B01"] = {}
+            _b01(by_id["B01"], by_id["B15"], out["B15"], rnd, scale, out["B01"], _b01_links(rules))
+    return out

@@ -1,0 +1,1 @@
+"""Reading a returned workbook safely: refusing hostile files, reading cells, identifying forms."""

@@ -1,0 +1,1 @@
+"""A validation report and its renderings: JSON and the annotated copy."""
