@@ -33,9 +33,13 @@ class Change:
     col: str
     old: Any
     new: Any
+    cell: str = ""
+    sheet: str = ""
+    label: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"form": self.form, "row": self.row, "col": self.col, "old": self.old, "new": self.new}
+        return {"form": self.form, "sheet": self.sheet, "cell": self.cell, "row": self.row, "col": self.col,
+                "label": self.label, "old": self.old, "new": self.new}
 
 
 @dataclass
@@ -76,6 +80,34 @@ class Receipt:
         return (f"{head} Lần {self.version} (lần trước: {self.previous_version}, {self.previous_received_at}): "
                 f"{len(self.fixed)} lỗi đã sửa, {len(self.remaining)} còn lại, {len(self.new)} mới; "
                 f"{len(self.changed)} số liệu thay đổi.")
+
+    def sheet_rows(self, lang: str = "vi") -> list[tuple[Any, ...]]:
+        """The receipt as rows of the error sheet, in the columns of its table of findings."""
+        en = lang == "en"
+        if self.status != VERSION:
+            return []
+        title = (f"COMPARED WITH VERSION {self.previous_version} ({self.previous_received_at})" if en else
+                 f"SO VỚI LẦN GỬI TRƯỚC (lần {self.previous_version}, nhận lúc {self.previous_received_at})")
+        head = (("", "Compared", "Form", "Sheet", "Cell", "Row", "Item", "Column", "Before", "Now", "Message",
+                 "Code", "Rule") if en else
+                ("", "So với lần trước", "Biểu", "Trang", "Ô", "Mã dòng", "Chỉ tiêu", "Mã cột", "Lần trước",
+                 "Lần này", "Nội dung", "Mã lỗi", "Luật"))
+        rows: list[tuple[Any, ...]] = [(title,), head]
+        words = (("Fixed", "Remaining", "New", "Figure changed") if en else
+                 ("Đã sửa", "Còn lại", "Mới", "Số liệu thay đổi"))
+        message = "message_en" if en else "message_vi"
+        for word, group in zip(words, (self.fixed, self.remaining, self.new), strict=False):
+            for f in group:
+                before = f.get("value") if group is self.fixed else ""
+                now = "" if group is self.fixed else f.get("value")
+                rows.append(("", word, f["form"], f["sheet"], f["cell"], f["row"], "", f["col"], before, now,
+                             f.get(message, ""), f["code"], f["rule"]))
+        for c in self.changed:
+            rows.append(("", words[3], c.form, c.sheet, c.cell, c.row, c.label, c.col, c.old, c.new, "", "", ""))
+        if len(rows) == 2:
+            nothing = "No finding and no figure changed." if en else "Không có lỗi nào và không số liệu nào thay đổi."
+            rows.append(("", nothing))
+        return rows
 
     def as_dict(self, lang: str = "vi") -> dict[str, Any]:
         pick = _pick(lang)

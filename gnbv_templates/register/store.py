@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import gnbv_templates as gnbv
+from gnbv_templates.check.periods import FIRST_HALF, PREVIOUS_YEAR, Earlier, History, check_periods, earlier_periods
 from gnbv_templates.errors import UsageError
+from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.register import db
 from gnbv_templates.register.receipt import (
     DUPLICATE,
@@ -28,6 +29,8 @@ from gnbv_templates.register.receipt import (
     compare_figures,
     compare_findings,
 )
+from gnbv_templates.report.report import Report
+from gnbv_templates.report.validate import validate
 
 _FINDING_FIELDS = ("code", "severity", "form", "sheet", "cell", "row", "col", "value", "expected", "rule",
                    "message_vi", "message_en")
@@ -100,13 +103,11 @@ def _stored(value: Any) -> Any:
     return str(value)
 
 
-def report_figures(report: Any) -> list[tuple[str, str, str, int, Any]]:
+def report_figures(report: Report) -> list[tuple[str, str, str, int, Any]]:
     """(form, row, col, derived, value) for every input cell read and every derived cell recomputed."""
     out: list[tuple[str, str, str, int, Any]] = []
-    for form, cells in report.inputs().items():
-        out += [(form, row, col, 0, _stored(value)) for (row, col), value in cells.items()]
-    validation = getattr(report, "validation", None)
-    for form, state in (validation.forms.items() if validation is not None else ()):
+    for form, state in report.forms.items():
+        out += [(form, row, col, 0, _stored(value)) for (row, col), value in state.inputs.items()]
         out += [(form, row, col, 1, _stored(value)) for (row, col), value in state.derived.items()]
     return out
 
@@ -114,7 +115,7 @@ def report_figures(report: Any) -> list[tuple[str, str, str, int, Any]]:
 class Register:
     """A register file, created on first use; ``Register(path).add(file)`` records a return."""
 
-    def __init__(self, path: Path | str, *, units: Any = None) -> None:
+    def __init__(self, path: Path | str, *, units: Units | None = None) -> None:
         self.path = Path(path)
         self._units = units
         self._conn: sqlite3.Connection | None = db.connect(self.path)
@@ -138,9 +139,9 @@ class Register:
         self.close()
 
     @property
-    def units(self) -> Any:
+    def units(self) -> Units:
         if self._units is None:
-            self._units = gnbv.load_units()
+            self._units = load_units()
         return self._units
 
     def _parent_of(self, unit: str) -> str | None:
@@ -152,21 +153,50 @@ class Register:
         row = self.conn.execute("SELECT * FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
         return self._entry(row) if row else None
 
-    def add(self, item: Any, *, received_as: str | None = None, sha256: str | None = None) -> Receipt:
-        """Record a return (a path, or a Report already made from that path) and give its receipt."""
+    def add(self, item: Report | Path | str, *, received_as: str | None = None, sha256: str | None = None,
+            across_periods: bool = True) -> Receipt:
+        """Record a return (a path, or a Report just made from that path) and give its receipt.
+
+        Unless told otherwise, the return is first checked against the earlier returns the register holds
+        (their findings join the report's); the receipt is attached to the report as ``report.receipt``.
+        """
         if isinstance(item, str | Path):
             path = Path(item)
             sha256 = sha256 or file_sha256(path)
             seen = self.known(sha256)
             if seen is not None:  # the same bytes again: no need to read the workbook
                 return self._duplicate(seen, received_as or path.name)
-            report = gnbv.validate(path)
+            report = validate(path)
         else:
             report = item
             sha256 = sha256 or file_sha256(report.file)
-        return self.record(report, sha256=sha256, received_as=received_as or Path(report.file).name)
+            seen = self.known(sha256)
+            if seen is not None:
+                receipt = self._duplicate(seen, received_as or Path(report.file).name)
+                report.receipt = receipt
+                return receipt
+        if across_periods:
+            report.findings += check_periods(report, self.history_for(report.unit, report.period))
+        receipt = self.record(report, sha256=sha256, received_as=received_as or Path(report.file).name)
+        report.receipt = receipt
+        return receipt
 
-    def record(self, report: Any, *, sha256: str, received_as: str = "") -> Receipt:
+    def history_for(self, unit: str, period: str) -> History:
+        """What the register knows that a return of ``unit`` for ``period`` is compared with."""
+        history = History(siblings=self.siblings(unit, period), siblings_period=period)
+        for which, other in earlier_periods(period).items():
+            entry = self.latest(unit, other)
+            if entry is None:
+                continue
+            earlier = Earlier(other, self.figures_of(entry),
+                              f"sổ đăng ký: lần {entry.version}, nhận lúc {entry.received_at}")
+            if which == PREVIOUS_YEAR:
+                history.previous_year = earlier
+            elif which == FIRST_HALF:
+                history.first_half = earlier
+        return history
+
+    def record(self, report: Report, *, sha256: str, received_as: str = "") -> Receipt:
         """Record a validated report whose file has the given hash."""
         findings = [_finding_row(f) for f in report.findings]
         figures = report_figures(report)
@@ -216,6 +246,12 @@ class Register:
                 if not derived:
                     now.setdefault(form, {})[(row_code, col_code)] = value
             receipt.changed = compare_figures(before_figures, now)
+            for change in receipt.changed:
+                state = report.forms.get(change.form)
+                if state is not None:
+                    row = state.layout.rows_by_code.get(change.row)
+                    change.sheet, change.cell = state.sheet, state.address(change.row, change.col)
+                    change.label = row.label if row else ""
         return receipt
 
     def _duplicate(self, entry: Entry, received_as: str) -> Receipt:
