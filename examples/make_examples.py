@@ -59,7 +59,7 @@ def build(out: Path = OUT) -> dict[str, Any]:
     plant("B02", "06", "1", "Tổng Dự án 3 gõ tay nhỏ hơn tổng hai tiểu dự án", "derived.sum-mismatch",
           typed_value=round((b02[("06", "1")] or 0) - 27, 3))
     # 2. A disbursement rate typed over its formula (26,22% as in seed 004).
-    plant("B02", "01", "17", "Tỷ lệ giải ngân gõ tay không khớp", "derived.ratio-mismatch", typed_value=26.22)
+    plant("B02", "01", "28", "Tỷ lệ giải ngân gõ tay không khớp", "derived.ratio-mismatch", typed_value=26.22)
     # 3. Works by type that add up to more than the total (seed 003: 139 vs 143).
     b03 = computed("B03")
     total = b03[("01", "1")] or 0
@@ -70,6 +70,7 @@ def build(out: Path = OUT) -> dict[str, Any]:
     # 4. Money typed in đồng under a triệu đồng heading (seed 001), in B04 and in B02 alike.
     dong = round(values["B04"][("94", "1")] * 1_000_000 + 1_000_000, 3)
     values["B04"][("94", "1")] = dong
+    values["B02"][("05", "12")] += dong - values["B02"][("05", "4")]  # typed in đồng with this year's allocation
     plant("B02", "05", "4", "Số tiền nhập bằng đồng thay vì triệu đồng", "B02.DO-LON-huyen-1", value=dong,
           at=("01", "1"))
     # 5. A number typed as text in Vietnamese notation (read, with a warning).
@@ -84,8 +85,8 @@ def build(out: Path = OUT) -> dict[str, Any]:
     plant("B15", child, "7", "Hộ nghèo cuối kỳ sai đẳng thức đầu kỳ − thoát + phát sinh + tái nghèo",
           "derived.formula-mismatch", typed_value=end + 10)
     # 8. Cross-form: Biểu 02 money for DA4.1 not equal to Biểu 07's money block.
-    plant("B02", "10", "8", "Kế hoạch vốn Biểu 02 khác khối kinh phí Biểu 07", "X.B02-B07-91-KH",
-          value=values["B02"][("10", "8")] + 100, at=("10", "1"))
+    plant("B02", "10", "14", "Vốn huy động khác ở Biểu 02 khác khối kinh phí Biểu 07", "X.B02-B07-98-HUY-DONG",
+          value=values["B02"][("10", "14")] + 100)
     # 9. Counts that are negative or not whole.
     plant("B14", "05", "2", "Số lượng âm", "value.negative", value=-1)
     plant("B11", "01", "1", "Số lớp không nguyên", "value.not-integer", value=2.5)

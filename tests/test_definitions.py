@@ -68,8 +68,8 @@ def test_duplicate_row_code(defs):
 
 def test_formula_citing_missing_code(defs):
     path = defs / "bieu_02.yaml"
-    line = _mutate(path, 'sum: ["2", "5", "8"]', 'sum: ["2", "5", "80"]')
-    assert any(p.startswith(f"{path}:{line}:") and "'80'" in p for p in _problems(defs))
+    line = _mutate(path, 'sum: ["2", "5"]', 'sum: ["2", "50"]')
+    assert any(p.startswith(f"{path}:{line}:") and "'50'" in p for p in _problems(defs))
 
 
 def test_undefined_parent(defs):
@@ -81,14 +81,14 @@ def test_undefined_parent(defs):
 
 def test_unquoted_code_is_a_type_error(defs):
     path = defs / "bieu_02.yaml"
-    line = _mutate(path, '{code: "20", label: "Ghi chú"', '{code: 20, label: "Ghi chú"')
+    line = _mutate(path, '{code: "37", label: "Ghi chú"', '{code: 37, label: "Ghi chú"')
     assert any(p.startswith(f"{path}:{line}:") and "kiểu" in p for p in _problems(defs))
 
 
 def test_formula_cycle_is_reported(defs):
     path = defs / "bieu_02.yaml"
-    _mutate(path, '{code: "3", label: "ĐTPT", heading: ["Kế hoạch vốn năm", "Ngân sách trung ương"]}',
-            '{code: "3", label: "ĐTPT", heading: ["Kế hoạch vốn năm", "Ngân sách trung ương"], sum: ["2"]}')
+    old = '{code: "3", label: "ĐTPT", heading: ["Kế hoạch vốn năm (sau điều chỉnh)", "Ngân sách trung ương"]}'
+    _mutate(path, old, old.replace("]}", '], sum: ["2"]}'))
     assert any("vòng lặp" in p for p in _problems(defs))
 
 
@@ -109,7 +109,7 @@ def test_check_command_exit_codes(defs):
     ok = subprocess.run([sys.executable, "-m", "gnbv_templates.cli", "check", str(defs)],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
-    _mutate(defs / "bieu_02.yaml", 'sum: ["2", "5", "8"]', 'sum: ["2", "5", "80"]')
+    _mutate(defs / "bieu_02.yaml", 'sum: ["2", "5"]', 'sum: ["2", "50"]')
     bad = subprocess.run([sys.executable, "-m", "gnbv_templates.cli", "check", str(defs)],
                          capture_output=True, text=True)
     assert bad.returncode == 3

@@ -20,7 +20,7 @@ def test_fill_by_codes_recomputes_derived(pack, tmp_path, catalog, units):
     from conftest import writer_for
 
     out = tmp_path / "out.xlsx"
-    fill(pack, {"B02": {"05": {"3": 1000, "4": 501.25}, "03": {"11": 7}}}, out)
+    fill(pack, {"B02": {"05": {"3": 1000, "4": 501.25}, "03": {"17": 7}}}, out)
     layout = writer_for(catalog, units).layouts(["B02"])[0]
     grid = _grid(out, "Biểu 02")
 
@@ -32,8 +32,8 @@ def test_fill_by_codes_recomputes_derived(pack, tmp_path, catalog, units):
     assert at("05", "2") == pytest.approx(1501.25)
     assert at("05", "1") == pytest.approx(1501.25)
     assert at("01", "1") == pytest.approx(1501.25)
-    assert at("02", "9") == pytest.approx(7)
-    assert at("01", "17") == pytest.approx(7 / 1501.25 * 100)
+    assert at("02", "15") == pytest.approx(7)
+    assert at("01", "28") == pytest.approx(7 / 1501.25 * 100)
 
 
 def test_fill_twice_keeps_earlier_values_and_lock(pack, tmp_path):

@@ -77,7 +77,7 @@ def test_works_by_type_do_not_add_up(tmp, catalog, units, district):
 
 def test_stated_percentage_does_not_match(tmp, catalog, units, district):
     src = build_return(tmp, catalog, units, name="base.xlsx")
-    cell = addr(district, "B02", "01", "17")
+    cell = addr(district, "B02", "01", "28")
     out = overwrite(tmp, src, "Biểu 02", cell, 26.22, "rate.xlsx")
     one(findings(out, catalog), code="derived.ratio-mismatch", form="B02", cell=cell)
 
@@ -112,21 +112,25 @@ def test_required_cell_left_blank(tmp, catalog, units, district):
 
 def test_disbursement_above_plan_is_a_warning(tmp, catalog, units):
     layouts = {lay.id: lay for lay in writer_for(catalog, units, unit="187").layouts(["B02"])}
-    values = {("05", "3"): 100.0, ("05", "11"): 150.0}
+    # this year's central investment only: 100 planned, 150 disbursed (every other cell of the row zero)
+    values = {(c, 0.0) for c in ("4", "6", "7", "8", "9", "10", "11", "13", "14", "18", "20", "21", "22", "23",
+                                  "24", "25", "27")}
+    values = {("05", c): v for c, v in values} | {("05", "3"): 100.0, ("05", "12"): 100.0,
+                                                   ("05", "17"): 150.0, ("05", "26"): 150.0}
     out = build_return(tmp, catalog, units, forms=["B02"], name="gn.xlsx",
                        change={("B02", r, c): v for (r, c), v in values.items()})
     found = [f for f in findings(out, catalog) if f.row == "05"]
-    assert {f.rule for f in found} == {"B02.GN-VUOT-KH", "B02.GN-VUOT-KH-NSTW"}
+    assert {f.rule for f in found} == {"B02.GN-VUOT-KH", "B02.GN-VUOT-KH-NSTW", "B02.GN-VUOT-KH-GIAO-NAM"}
     f = next(f for f in found if f.rule == "B02.GN-VUOT-KH")
-    assert f.severity == "warning" and f.cell == layouts["B02"].cells[("05", "9")].address
+    assert f.severity == "warning" and f.cell == layouts["B02"].cells[("05", "15")].address
 
 
 def test_cross_form_money(tmp, catalog, units, district):
     from returns import clean_data
 
-    plan = clean_data(catalog, units, "187")["B02"][("10", "8")]
-    out = build_return(tmp, catalog, units, name="cross.xlsx", change={("B02", "10", "8"): plan + 100})
-    f = one(findings(out, catalog), rule="X.B02-B07-91-KH", form="B02", cell=addr(district, "B02", "10", "1"))
+    plan = clean_data(catalog, units, "187")["B02"][("10", "14")]
+    out = build_return(tmp, catalog, units, name="cross.xlsx", change={("B02", "10", "14"): plan + 100})
+    f = one(findings(out, catalog), rule="X.B02-B07-98-HUY-DONG", form="B02", cell=addr(district, "B02", "10", "14"))
     assert f.value - f.expected == pytest.approx(100)
 
 
@@ -141,8 +145,12 @@ def test_cross_form_poverty_b01_b15(tmp, catalog, units, district):
 def test_magnitude_for_a_commune(tmp, catalog, units):
     unit = "06124"
     layouts = {lay.id: lay for lay in writer_for(catalog, units, unit=unit).layouts(["B02"])}
+    from returns import clean_data
+
+    clean = clean_data(catalog, units, unit, forms=["B02"])["B02"]
+    grown = 64_719_000.0 - clean[("05", "4")]  # this year's allocation grows with it: sources still add up
     out = build_return(tmp, catalog, units, unit=unit, forms=["B02"], name="dong.xlsx",
-                       change={("B02", "05", "4"): 64_719_000.0, ("B02", "05", "12"): 1.0})
+                       change={("B02", "05", "4"): 64_719_000.0, ("B02", "05", "12"): clean[("05", "12")] + grown})
     found = findings(out, catalog)
     f = one([f for f in found if f.rule.startswith("B02.DO-LON")], rule="B02.DO-LON-xa-1", form="B02",
             cell=layouts["B02"].cells[("01", "1")].address)

@@ -17,9 +17,12 @@ from typing import Any
 from gnbv_templates.errors import DefinitionError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
+from gnbv_templates.forms.cache import cached
 from gnbv_templates.forms.metaschema import CODE, TEXT, schema_problems
 from gnbv_templates.forms.resources import rules_dir
 from gnbv_templates.forms.yamlsource import load_yaml
+
+MISSING = ("note", "skip", "zero")
 
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,80}")
 
@@ -28,6 +31,9 @@ RULE = {
     "schema": {
         "id": {**TEXT, "required": True},
         "title": TEXT,
+        # where the rule comes from: a legal text (Thông tư 10/2022/TT-BLĐTBXH, Phụ lục III),
+        # the programme's decision, or the form's own arithmetic ("đồng nhất thức của biểu")
+        "basis": {**TEXT, "required": True},
         "form": {"type": "string", "regex": r"B\d{2}|\{\{.*\}\}"},
         "for_each": {"type": "string", "allowed": ["row", "column"]},
         "rows": {"type": "list", "schema": TEXT},
@@ -39,6 +45,12 @@ RULE = {
             "type": "dict",
             "schema": {"abs": {"type": "number", "min": 0}, "rel": {"type": "number", "min": 0}},
         },
+        # what an empty operand means: "note" (default: not checked; one informational line per rule
+        # when some operands are filled and some are not), "skip" (not checked, silently), "zero"
+        "missing": {"type": "string", "allowed": list(MISSING)},
+        # "stated" (default): each typed figure stands for the interval its decimals allow;
+        # "exact": figures are compared as they are, within ``tolerance`` only
+        "precision": {"type": "string", "allowed": ["stated", "exact"]},
         "levels": {"type": "list", "schema": TEXT},
         "skip_measures": {"type": "list", "schema": TEXT},
         "message": {**TEXT, "required": True},
@@ -51,6 +63,7 @@ CELL_REFINEMENT = {
     "type": "dict",
     "schema": {
         "form": {"type": "string", "regex": r"B\d{2}", "required": True},
+        "basis": TEXT,
         "rows": {"type": "list", "schema": TEXT},
         "cols": {"type": "list", "schema": TEXT},
         "schema": {
@@ -89,6 +102,10 @@ class Rule:
     message_en: str
     source: str
     text: str
+    basis: str = ""
+    missing: str = "note"
+    precision: str = "stated"
+    tolerance_declared: bool = False  # a rule's own tolerance replaces the default slack
 
 
 @dataclass(frozen=True)
@@ -113,11 +130,20 @@ class RuleSet:
 
 
 def load_rules(directory: Path | str | None = None) -> RuleSet:
+    """Load and check every rule file; kept per process and on disk, keyed by the files' content.
+
+    The rule set returned is shared; treat it as read-only.
+    """
     directory = Path(directory) if directory else rules_dir()
+    files = sorted(directory.glob("*.yaml"))
+    return cached("rules", directory, files, lambda: _load_rules(directory, files), RuleSet)
+
+
+def _load_rules(directory: Path, files: list[Path]) -> RuleSet:
     problems: list[str] = []
     out = RuleSet()
     seen: dict[str, str] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in files:
         try:
             doc = load_yaml(path)
         except DefinitionError as exc:
@@ -194,6 +220,10 @@ def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> Rule:
         message_en=_sub(raw.get("message_en"), params) or "",
         source=source,
         text=check,
+        basis=_sub(raw["basis"], params) or raw["basis"],
+        missing=raw.get("missing", "note"),
+        precision=raw.get("precision", "stated"),
+        tolerance_declared="tolerance" in raw,
     )
 
 

@@ -118,15 +118,25 @@ def _money_links(rules: RuleSet) -> list[tuple[str, str, int]]:
     return out
 
 
-def _b02(values_by_form: dict[str, Values], rules: RuleSet) -> Values:
-    # Biểu 02's input columns, and where each comes from in a money block (offset from its total row)
-    plan = {"3": (2, "1"), "4": (3, "1"), "6": (5, "1"), "7": (6, "1"), "8": (7, "1")}
-    spent = {"11": (2, "3"), "12": (3, "3"), "14": (5, "3"), "15": (6, "3"), "16": (7, "3")}
+def _b02(values_by_form: dict[str, Values], rules: RuleSet, rnd: random.Random) -> Values:
+    # Biểu 02's input columns, and where each comes from in a money block (offset from its total row):
+    # NSTW/NSĐP by ĐTPT and SN, huy động khác (offset 7) and vốn năm trước chuyển sang (offset 8)
+    plan = {"3": (2, "1"), "4": (3, "1"), "6": (5, "1"), "7": (6, "1"), "14": (7, "1"), "11": (8, "1")}
+    spent = {"17": (2, "3"), "18": (3, "3"), "20": (5, "3"), "21": (6, "3"), "27": (7, "3"), "25": (8, "3")}
     out: Values = {}
     for row, form, first in _money_links(rules):
         block = values_by_form.get(form, {})
         for col, (offset, source) in {**plan, **spent}.items():
             out[(row, col)] = block.get((str(first + offset), source), 0.0)
+        for total, parts in ((("6", "7"), ("8", "9", "10")), (("20", "21"), ("22", "23", "24"))):
+            local = round(sum(out[(row, c)] for c in total) * 1000)  # in đồng thousandths: exact shares
+            for col, share in zip(parts, _split(local, len(parts), rnd), strict=True):
+                out[(row, col)] = share / 1000
+        planned = out[(row, "3")] + out[(row, "4")] + out[(row, "6")] + out[(row, "7")]
+        used = out[(row, "17")] + out[(row, "18")] + out[(row, "20")] + out[(row, "21")]
+        out[(row, "12")] = round(planned - out[(row, "11")], 3)
+        out[(row, "26")] = round(used - out[(row, "25")], 3)
+        out[(row, "13")] = round(planned * (1 + rnd.choice((0, 0, 0.1, -0.1))), 3)  # plan before adjustment
     return out
 
 
@@ -202,7 +212,7 @@ def consistent_values(layouts: list[FormLayout], rules: RuleSet, *, level: str, 
         _indicator_rows(layout, values, rnd, scale, _exact_groups(rules, layout.id))
         out[layout.id] = values
     if "B02" in by_id:
-        out["B02"] = _b02(out, rules)
+        out["B02"] = _b02(out, rules, rnd)
     if "B15" in by_id:
         out["B15"] = _b15(by_id["B15"], rnd, scale)
         if "B01" in by_id:
