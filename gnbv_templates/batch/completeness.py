@@ -6,7 +6,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from gnbv_templates.batch.results import HAS_ERRORS, UNREADABLE, VALID, FileResult
+from gnbv_templates.batch.results import HAS_ERRORS, MISSING, PROGRAM_ERROR, UNREADABLE, VALID, FileResult
 from gnbv_templates.forms.units import Unit, Units
 
 
@@ -30,7 +30,7 @@ class Completeness:
 
     def status_of(self, unit: Unit) -> str:
         found = self.chosen.get(unit.code)
-        return found.status if found else "chưa nộp"
+        return found.status if found else MISSING
 
 
 def _rank(result: FileResult) -> tuple:
@@ -44,7 +44,7 @@ def _rank(result: FileResult) -> tuple:
 
 def infer_scope(results: list[FileResult]) -> tuple[str | None, str | None]:
     """The parent and period most returns were issued for (when the user did not say)."""
-    readable = [r for r in results if r.status != UNREADABLE]
+    readable = [r for r in results if r.status not in (UNREADABLE, PROGRAM_ERROR)]
     parents = Counter(r.parent for r in readable if r.parent)
     periods = Counter(r.period for r in readable if r.period)
     return (parents.most_common(1)[0][0] if parents else None,
@@ -57,7 +57,7 @@ def assess(results: list[FileResult], units: Units, parent: str, period: str) ->
     out = Completeness(parent=head, period=period)
     candidates: dict[str, list[FileResult]] = {}
     for result in results:
-        if result.status == UNREADABLE:
+        if result.status in (UNREADABLE, PROGRAM_ERROR):  # neither can be used; the message says whose fault
             out.unreadable.append(result)
         elif result.period != period:
             out.other_period.append(result)

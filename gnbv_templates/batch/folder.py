@@ -19,8 +19,17 @@ from typing import Any
 
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.completeness import assess, infer_scope
-from gnbv_templates.batch.results import EXTENSIONS, HAS_ERRORS, UNREADABLE, VALID, FileResult
+from gnbv_templates.batch.results import (
+    EXIT_PROGRAM_ERROR,
+    EXTENSIONS,
+    HAS_ERRORS,
+    PROGRAM_ERROR,
+    UNREADABLE,
+    VALID,
+    FileResult,
+)
 from gnbv_templates.errors import UnreadableFile, UsageError
+from gnbv_templates.findings import text
 from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
@@ -64,14 +73,17 @@ def check_one(args: tuple[str, str | None, bool, str | None, str | None]) -> Fil
     try:
         digest = _sha256(path)
     except OSError as exc:
-        return FileResult(str(path), "", UNREADABLE, message=f"Không mở được tệp: {exc.strerror}")
+        return FileResult(str(path), "", UNREADABLE, message=text("batch.cannot-open", reason=exc.strerror),
+                          message_en=text("batch.cannot-open", "en", reason=exc.strerror))
     catalog, ruleset = _tools(templates, rules)
     try:
         report = validate(path, catalog=catalog, rules=ruleset)
     except UnreadableFile as exc:
-        return FileResult(str(path), digest, UNREADABLE, message=exc.message)
-    except Exception as exc:
-        return FileResult(str(path), digest, UNREADABLE, message=f"Lỗi khi đọc tệp ({type(exc).__name__}).")
+        return FileResult(str(path), digest, UNREADABLE, message=exc.message, message_en=exc.english)
+    except Exception as exc:  # a bug of ours (the checks report their own failures): never blame the file
+        error = type(exc).__name__
+        return FileResult(str(path), digest, PROGRAM_ERROR, message=text("batch.program-error", error=error),
+                          message_en=text("batch.program-error", "en", error=error))
     ident = report.identified
     counts = report.counts
     result = FileResult(
@@ -88,7 +100,8 @@ def check_one(args: tuple[str, str | None, bool, str | None, str | None]) -> Fil
             report.annotate(target)
             result.annotated = str(target)
         except Exception as exc:
-            result.message = f"Không ghi được bản sao đánh dấu ({type(exc).__name__})."
+            result.message = text("batch.annotate-failed", error=type(exc).__name__)
+            result.message_en = text("batch.annotate-failed", "en", error=type(exc).__name__)
     if keep_inputs:
         forms = report.forms
         result.inputs = {form: dict(state.inputs) for form, state in forms.items()}
@@ -157,7 +170,9 @@ class FolderReport:
 
     @property
     def exit_code(self) -> int:
-        """As for one file, the worst wins: 2 if a file could not be used, 1 if any has errors."""
+        """The worst wins: 70 if the program failed on a file, 2 if a file could not be used, 1 if any has errors."""
+        if any(r.status == PROGRAM_ERROR for r in self.results):
+            return EXIT_PROGRAM_ERROR
         if any(r.status == UNREADABLE for r in self.results):
             return 2
         return 1 if any(r.status == HAS_ERRORS for r in self.results) else 0

@@ -6,8 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gnbv_templates.findings import text
+
 EXTENSIONS = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
-VALID, HAS_ERRORS, UNREADABLE, MISSING = "hợp lệ", "có lỗi", "không đọc được", "chưa nộp"
+# stable codes (in JSON and in code); what people read comes from the message tables: status_label()
+VALID, HAS_ERRORS, UNREADABLE, MISSING, PROGRAM_ERROR = "valid", "has-errors", "unreadable", "missing", "program-error"
+# a check of ours failed on a file: the program's fault, not the file's (distinct from an unreadable file's 2)
+EXIT_PROGRAM_ERROR = 70
+
+
+def status_label(status: str, lang: str = "vi") -> str:
+    return text(f"status.{status}", lang)
 
 
 @dataclass
@@ -16,7 +25,7 @@ class FileResult:
 
     path: str
     sha256: str
-    status: str  # VALID | HAS_ERRORS | UNREADABLE
+    status: str  # VALID | HAS_ERRORS | UNREADABLE | PROGRAM_ERROR
     unit: str = ""
     unit_name: str = ""
     parent: str = ""
@@ -25,6 +34,7 @@ class FileResult:
     errors: int = 0
     warnings: int = 0
     message: str = ""
+    message_en: str = ""
     annotated: str = ""
     findings: list[dict[str, Any]] = field(default_factory=list)
     inputs: dict[str, dict[tuple[str, str], Any]] | None = None

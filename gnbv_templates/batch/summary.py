@@ -10,7 +10,7 @@ from typing import Any
 import xlsxwriter
 
 from gnbv_templates.batch.completeness import Completeness
-from gnbv_templates.batch.results import MISSING, UNREADABLE, FileResult
+from gnbv_templates.batch.results import HAS_ERRORS, MISSING, PROGRAM_ERROR, UNREADABLE, VALID, FileResult, status_label
 from gnbv_templates.outputs import atomic_path
 
 SUMMARY_NAME = "tong_hop_kiem_tra"
@@ -23,7 +23,8 @@ def rows(results: list[FileResult], completeness: Completeness | None) -> list[d
 
     def add(r: FileResult, note: str = "") -> None:
         seen.add(r.path)
-        out.append({"unit": r.unit, "unit_name": r.unit_name, "status": r.status, "period": r.period,
+        out.append({"unit": r.unit, "unit_name": r.unit_name, "status": status_label(r.status),
+                    "status_code": r.status, "period": r.period,
                     "errors": r.errors, "warnings": r.warnings, "file": r.path, "annotated": r.annotated,
                     "note": note or r.message})
 
@@ -32,7 +33,8 @@ def rows(results: list[FileResult], completeness: Completeness | None) -> list[d
             chosen = completeness.chosen.get(unit)
             if chosen is None:
                 missing = next(u for u in completeness.missing if u.code == unit)
-                out.append({"unit": missing.code, "unit_name": missing.name, "status": MISSING, "period": "",
+                out.append({"unit": missing.code, "unit_name": missing.name, "status": status_label(MISSING),
+                            "status_code": MISSING, "period": "",
                             "errors": 0, "warnings": 0, "file": "", "annotated": "", "note": ""})
                 continue
             note = ""
@@ -65,6 +67,7 @@ def write(results: list[FileResult], completeness: Completeness | None, outdir: 
                  "other_period": [r.path for r in completeness.other_period],
                  "other_parent": [r.path for r in completeness.other_parent]}
     counts = {"files": len(results), "unreadable": sum(r.status == UNREADABLE for r in results),
+              "program_errors": sum(r.status == PROGRAM_ERROR for r in results),
               "errors": sum(r.errors for r in results), "warnings": sum(r.warnings for r in results)}
     with atomic_path(json_path) as tmp:
         tmp.write_text(json.dumps({"scope": scope, "counts": counts, "units": table}, ensure_ascii=False,
@@ -80,7 +83,8 @@ def _workbook(path: Path, table: list[dict[str, Any]], completeness: Completenes
     ws = book.add_worksheet("Tổng hợp kiểm tra")
     head = book.add_format({"bold": True, "border": 1, "bg_color": "#D9E2F3", "text_wrap": True})
     cell = book.add_format({"border": 1, "valign": "top", "text_wrap": True})
-    colours = {"hợp lệ": "#C6EFCE", "có lỗi": "#FFC7CE", "không đọc được": "#FFC7CE", MISSING: "#FFE699"}
+    colours = {VALID: "#C6EFCE", HAS_ERRORS: "#FFC7CE", UNREADABLE: "#FFC7CE", PROGRAM_ERROR: "#F4B084",
+               MISSING: "#FFE699"}
     title = "TỔNG HỢP KIỂM TRA BIỂU NỘP"
     if completeness is not None:
         title += f" — {completeness.parent.name}, kỳ {completeness.period}"
@@ -90,7 +94,7 @@ def _workbook(path: Path, table: list[dict[str, Any]], completeness: Completenes
     for col, text in enumerate(titles):
         ws.write_string(2, col, text, head)
     for i, item in enumerate(table, 3):
-        status_fmt = book.add_format({"border": 1, "bg_color": colours.get(item["status"], "#FFFFFF")})
+        status_fmt = book.add_format({"border": 1, "bg_color": colours.get(item["status_code"], "#FFFFFF")})
         ws.write_string(i, 0, item["unit"] or "", cell)
         ws.write_string(i, 1, item["unit_name"] or "", cell)
         ws.write_string(i, 2, item["status"], status_fmt)

@@ -278,8 +278,7 @@ class Validation:
         gone = formulas is not None  # the formula is known to be gone, not merely unseen
         self._cell_finding(state, cell, code, value=raw if found is None else found, expected=want, params={
             "declaration": _declaration(state, cell),
-            "hint": " Công thức của ô đã bị xóa hoặc ghi đè bằng số: hãy khôi phục công thức." if gone else "",
-            "hint_en": " The cell's formula was deleted or typed over: restore it." if gone else "",
+            "hint": fd.Phrase("hint.formula-gone") if gone else "",
         })
 
     def _cell_finding(self, state: FormState, cell: Cell, code: str, **fields: Any) -> None:
@@ -405,18 +404,16 @@ class Validation:
             # a single check that cannot run is a result of its own (not silence)
             if rule.for_each is None:
                 self.findings.append(fd.make("rule.not-evaluated", rule=rule.id,
-                                             params={"reason": "thiếu ô được tham chiếu"}))
+                                             params={"reason": fd.Phrase("reason.missing-cell")}))
             return
         if a is None or b is None or holds(a, rule.op, b, rule.tol_abs, rule.tol_rel):
             return
         ref = next(iter(ex.refs(at)))
         state = self.forms[ref.form or rule.form or ""]
         row = state.layout.rows_by_code.get(ref.row or "")
-        params = {"left": a, "right": b}
-        vi = fd.render_message(rule.message, params)
-        en = fd.render_message(rule.message_en or rule.message, params)
+        params = {"left": a, "right": b, **fd.rule_templates(rule.message, rule.message_en)}
         self.findings.append(fd.make(
-            "rule.failed", severity=rule.severity, templates=(vi, en), rule=rule.id, form=state.layout.id,
+            "rule.failed", severity=rule.severity, params=params, rule=rule.id, form=state.layout.id,
             sheet=state.sheet, cell=state.address(ref.row or "", ref.col or ""), row=ref.row or "",
             col=ref.col or "", row_label=row.label if row else "", value=a, expected=b,
         ))

@@ -18,8 +18,9 @@ from typing import NoReturn
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.consolidate import consolidate
 from gnbv_templates.batch.folder import progress_bar, validate_folder
+from gnbv_templates.batch.results import status_label
 from gnbv_templates.errors import DefinitionError, GnbvError, UsageError
-from gnbv_templates.findings import ERROR
+from gnbv_templates.findings import LANGS, text
 from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.catalog_json import catalog_json
 from gnbv_templates.forms.context import load_settings, make_issue
@@ -34,7 +35,8 @@ EXIT_INTERNAL = 70
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"Lệnh không hợp lệ: {message} (xem gnbv --help).", english=message)
+        raise UsageError(text("cli.bad-command", message=message),
+                         english=text("cli.bad-command", "en", message=message))
 
 
 def _forms(text: str | None) -> list[str] | None:
@@ -98,24 +100,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return _validate_folder(args)
     report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules),
                       expect_unit=args.expect_unit, expect_period=args.expect_period)
-    en = args.lang == "en"
+    lang = args.lang
     counts = report.counts
-    label = {ERROR: "Error" if en else "Lỗi", "warning": "Warning" if en else "Cảnh báo"}
-    print(f"{Path(args.path).name}: {report.unit} {report.unit_name} · {report.period} · "
-          + (f"{counts['error']} errors, {counts['warning']} warnings" if en
-             else f"{counts['error']} lỗi, {counts['warning']} cảnh báo"))
+    print(text("cli.validated", lang, file=Path(args.path).name, unit=report.unit, unit_name=report.unit_name,
+               period=report.period, errors=counts["error"], warnings=counts["warning"]))
     for finding in report.findings[: args.max_lines]:
         where = f"{finding.sheet}!{finding.cell}" if finding.cell else (finding.sheet or "-")
-        print(f"  [{label.get(finding.severity, finding.severity)}] {where}: {finding.message(args.lang)}")
+        print(f"  [{text(f'severity.{finding.severity}', lang)}] {where}: {finding.message(lang)}")
     if len(report.findings) > args.max_lines:
-        print(f"  … và {len(report.findings) - args.max_lines} phát hiện khác" if not en
-              else f"  … and {len(report.findings) - args.max_lines} more")
+        print("  " + text("cli.more-findings", lang, count=len(report.findings) - args.max_lines))
     if args.json:
-        report.write_json(args.json, args.lang)
-        print(("JSON report: " if en else "Báo cáo JSON: ") + str(args.json))
+        report.write_json(args.json, lang)
+        print(text("cli.json-written", lang, path=args.json))
     if args.output:
-        report.annotate(args.output, lang=args.lang)
-        print(("Annotated copy: " if en else "Bản sao có đánh dấu lỗi: ") + str(args.output))
+        report.annotate(args.output, lang=lang)
+        print(text("cli.annotated-written", lang, path=args.output))
     return report.exit_code
 
 
@@ -123,16 +122,17 @@ def _validate_folder(args: argparse.Namespace) -> int:
 
     report = validate_folder(args.path, outdir=args.output, parent=args.unit, period=args.period, units=args.units,
                              jobs=args.jobs, templates=args.templates, rules=args.rules, progress=progress_bar)
-    completeness = report.completeness
+    completeness, lang = report.completeness, args.lang
     for item in summary.rows(report.results, completeness):
         note = f" — {item['note']}" if item["note"] else ""
-        print(f"  {item['unit'] or '?':>6} {item['unit_name'][:32]:<32} {item['status']:<15} "
-              f"{item['errors']:>4} lỗi {item['warnings']:>4} cảnh báo{note}")
+        print("  " + text("cli.folder-row", lang, unit=item["unit"] or "?", unit_name=item["unit_name"][:32],
+                          status=status_label(item["status_code"], lang), errors=item["errors"],
+                          warnings=item["warnings"]) + note)
     if completeness is not None:
-        print(f"Đơn vị cấp trên {completeness.parent.code} {completeness.parent.name}, kỳ {completeness.period}: "
-              f"{len(completeness.chosen)} đã nộp, {len(completeness.missing)} chưa nộp"
+        print(text("cli.folder-scope", lang, parent=completeness.parent.code, parent_name=completeness.parent.name,
+                   period=completeness.period, chosen=len(completeness.chosen), missing=len(completeness.missing))
               + (f" ({', '.join(u.name for u in completeness.missing)})" if completeness.missing else ""))
-    print(f"Tổng hợp: {report.summary_xlsx} và {report.summary_json}")
+    print(text("cli.folder-written", lang, xlsx=report.summary_xlsx, json=report.summary_json))
     return report.exit_code
 
 
@@ -225,28 +225,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _lang(argv: Sequence[str]) -> str:
+    """The language asked for, known even when the command line itself is wrong (its error is a message too)."""
+    lang = "vi"
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    return lang if lang in LANGS else "vi"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _lang(argv)
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except DefinitionError as exc:
-        print("Lỗi định nghĩa biểu mẫu:", file=sys.stderr)
+        print(text("cli.definition-error", lang), file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return exc.exit_code
     except GnbvError as exc:
-        print(f"Lỗi: {exc.message}", file=sys.stderr)
+        print(text("cli.error", lang, message=exc.english if lang == "en" else exc.message), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # output piped into head or less that closed early
         return 0
     except KeyboardInterrupt:
-        print("Đã dừng.", file=sys.stderr)
+        print(text("cli.stopped", lang), file=sys.stderr)
         return 130
     except Exception as exc:
         if os.environ.get("GNBV_DEBUG"):
             raise
-        print(f"Lỗi nội bộ ({type(exc).__name__}): {exc}. Đặt GNBV_DEBUG=1 để xem chi tiết.",
-              file=sys.stderr)
+        print(text("cli.internal-error", lang, error=type(exc).__name__, detail=exc), file=sys.stderr)
         return EXIT_INTERNAL
 
 

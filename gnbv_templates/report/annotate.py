@@ -22,7 +22,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.errors import OutputError
-from gnbv_templates.findings import ERROR, Finding
+from gnbv_templates.findings import ERROR, Finding, text
 from gnbv_templates.forms.model import DERIVED, INPUT
 from gnbv_templates.generate.writer import DERIVED_FILL, INPUT_FILL
 from gnbv_templates.outputs import atomic_path
@@ -34,13 +34,6 @@ AUTHOR = "gnbv"
 _KEPT = "\n────────\n"  # between a comment the file already had and ours
 RED, AMBER = "FFC7CE", "FFE699"
 MAX_LINKS = 65_000  # Excel allows 65,530 hyperlinks per sheet
-_HEAD = {
-    "vi": ("STT", "Mức độ", "Biểu", "Trang", "Ô", "Mã dòng", "Chỉ tiêu", "Mã cột", "Giá trị", "Giá trị đúng",
-           "Nội dung", "Mã lỗi", "Luật"),
-    "en": ("No", "Severity", "Form", "Sheet", "Cell", "Row", "Item", "Column", "Value", "Expected", "Message",
-           "Code", "Rule"),
-}
-_SEVERITY = {"vi": {ERROR: "Lỗi", "warning": "Cảnh báo"}, "en": {ERROR: "Error", "warning": "Warning"}}
 
 
 def _text(cell: Any, value: Any) -> None:
@@ -134,24 +127,25 @@ def _result_sheet(book: Any, report: Outcome, lang: str) -> None:
     ws = book.create_sheet(RESULT_SHEET, 0)
     counts = report.counts
     bold = Font(bold=True)
-    if lang == "en":
-        lines = [f"VALIDATION RESULT — {Path(report.file).name}", f"Unit: {report.unit} {report.unit_name}",
-                 f"Period: {report.period}", f"Errors: {counts['error']} · Warnings: {counts['warning']}"]
-    else:
-        lines = [f"KẾT QUẢ KIỂM TRA — {Path(report.file).name}", f"Đơn vị: {report.unit} {report.unit_name}",
-                 f"Kỳ báo cáo: {report.period}", f"Số lỗi: {counts['error']} · Số cảnh báo: {counts['warning']}",
-                 "Bấm vào địa chỉ ô ở cột E để đến ô có lỗi; ô lỗi tô đỏ, ô cảnh báo tô vàng, có ghi chú."]
+    lines = [text("annotate.title", lang, file=Path(report.file).name),
+             text("annotate.unit", lang, unit=report.unit, unit_name=report.unit_name),
+             text("annotate.period", lang, period=report.period),
+             text("annotate.counts", lang, errors=counts["error"], warnings=counts["warning"]),
+             text("annotate.help", lang)]
+    receipt = getattr(report, "receipt", None)  # checked into a register: what changed since the last version
+    if receipt is not None:
+        lines.append(receipt.summary(lang))
     for i, line in enumerate(lines, 1):
         _text(ws.cell(i, 1), line)
     ws.cell(1, 1).font = Font(bold=True, size=13)
     top = len(lines) + 2
-    for c, title in enumerate(_HEAD[lang], 1):
+    for c, title in enumerate(text("annotate.heading", lang).split("|"), 1):
         _text(ws.cell(top, c), title)
         ws.cell(top, c).font = bold
         ws.cell(top, c).fill = PatternFill("solid", fgColor="D9E2F3")
     for i, f in enumerate(report.findings, 1):
         r = top + i
-        values = (i, _SEVERITY[lang].get(f.severity, f.severity), f.form, f.sheet, f.cell, f.row, f.row_label,
+        values = (i, text(f"severity.{f.severity}", lang), f.form, f.sheet, f.cell, f.row, f.row_label,
                   f.col, f.value, f.expected, f.message(lang), f.code, f.rule)
         for c, value in enumerate(values, 1):
             _text(ws.cell(r, c), value)
@@ -166,6 +160,13 @@ def _result_sheet(book: Any, report: Outcome, lang: str) -> None:
             target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{sheet}'!{f.cell}",
                                          display=f.cell)
             target.font = Font(color="0563C1", underline="single")
+    if receipt is not None:
+        start = top + len(report.findings) + 2
+        for r, values in enumerate(receipt.sheet_rows(lang), start):
+            for c, value in enumerate(values, 1):
+                _text(ws.cell(r, c), value)
+                if r < start + 2:  # the receipt's title and its column headings
+                    ws.cell(r, c).font = bold
     for letter, width in zip("ABCDEFGHIJKLM", (5, 9, 6, 10, 7, 8, 40, 7, 12, 12, 70, 24, 26), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(top + 1, 1)
