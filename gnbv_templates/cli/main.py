@@ -19,6 +19,7 @@ from gnbv_templates.batch import summary
 from gnbv_templates.batch.consolidate import consolidate
 from gnbv_templates.batch.folder import progress_bar, validate_folder
 from gnbv_templates.batch.results import status_label
+from gnbv_templates.cli import register as register_cli
 from gnbv_templates.errors import DefinitionError, GnbvError, UsageError
 from gnbv_templates.findings import LANGS, text
 from gnbv_templates.forms.catalog import load_catalog
@@ -100,6 +101,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return _validate_folder(args)
     report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules),
                       expect_unit=args.expect_unit, expect_period=args.expect_period)
+    register_cli.after_validate(report, args)  # checks across periods, and the register's receipt
     lang = args.lang
     counts = report.counts
     print(text("cli.validated", lang, file=Path(args.path).name, unit=report.unit, unit_name=report.unit_name,
@@ -133,7 +135,7 @@ def _validate_folder(args: argparse.Namespace) -> int:
                    period=completeness.period, chosen=len(completeness.chosen), missing=len(completeness.missing))
               + (f" ({', '.join(u.name for u in completeness.missing)})" if completeness.missing else ""))
     print(text("cli.folder-written", lang, xlsx=report.summary_xlsx, json=report.summary_json))
-    return report.exit_code
+    return register_cli.after_folder(report, args)
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
@@ -208,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--units", help="tệp danh sách đơn vị")
     val.add_argument("--expect-unit", help="với một tệp: mã đơn vị phải nộp biểu này")
     val.add_argument("--expect-period", help="với một tệp: kỳ báo cáo phải là")
+    register_cli.add_validate_options(val)
     val.set_defaults(func=cmd_validate)
 
     con = sub.add_parser("consolidate", help="tổng hợp biểu của các đơn vị cấp dưới thành biểu của cấp trên")
@@ -222,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--templates")
     con.add_argument("--rules")
     con.set_defaults(func=cmd_consolidate)
+
+    register_cli.add_parser(sub)
     return parser
 
 

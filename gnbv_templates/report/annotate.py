@@ -167,6 +167,11 @@ def _result_sheet(book: Any, report: Outcome, lang: str) -> None:
                 _text(ws.cell(r, c), value)
                 if r < start + 2:  # the receipt's title and its column headings
                     ws.cell(r, c).font = bold
+                elif len(values) > 1:
+                    ws.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
+            if r >= start + 2 and len(values) > 10:
+                lines = max(len(str(values[10] or "")) // 80 + 1, len(str(values[1] or "")) // 9 + 1)
+                ws.row_dimensions[r].height = 15 * min(lines, 8)
     for letter, width in zip("ABCDEFGHIJKLM", (5, 9, 6, 10, 7, 8, 40, 7, 12, 12, 70, 24, 26), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(top + 1, 1)

@@ -16,6 +16,10 @@ from gnbv_templates.report.annotate import annotate
 class Report(Outcome):
     """The public face of a checked return: results and their renderings, not the engine."""
 
+    # set when the return is checked into a register: its receipt (anything with as_dict, summary and
+    # sheet_rows), rendered in the JSON and on the error sheet
+    receipt: Any = None
+
     @classmethod
     def from_outcome(cls, outcome: Outcome) -> Report:
         return cls(**{f.name: getattr(outcome, f.name) for f in fields(outcome)})
@@ -36,7 +40,7 @@ class Report(Outcome):
             "catalog_version": self.catalog_version,
             "counts": self.counts,
             "findings": [f.as_dict(lang) for f in self.findings],
-        }
+        } | ({"receipt": self.receipt.as_dict(lang)} if self.receipt is not None else {})
 
     def to_json(self, lang: str = "vi") -> str:
         return json.dumps(self.as_dict(lang), ensure_ascii=False, indent=1)
