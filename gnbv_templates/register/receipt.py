@@ -88,9 +88,9 @@ class Receipt:
             return []
         title = (f"COMPARED WITH VERSION {self.previous_version} ({self.previous_received_at})" if en else
                  f"SO VỚI LẦN GỬI TRƯỚC (lần {self.previous_version}, nhận lúc {self.previous_received_at})")
-        head = (("", "Compared", "Form", "Sheet", "Cell", "Row", "Item", "Column", "Before", "Now", "Message",
+        head = (("", "Status", "Form", "Sheet", "Cell", "Row", "Item", "Column", "Before", "Now", "Message",
                  "Code", "Rule") if en else
-                ("", "So với lần trước", "Biểu", "Trang", "Ô", "Mã dòng", "Chỉ tiêu", "Mã cột", "Lần trước",
+                ("", "Tình trạng", "Biểu", "Trang", "Ô", "Mã dòng", "Chỉ tiêu", "Mã cột", "Lần trước",
                  "Lần này", "Nội dung", "Mã lỗi", "Luật"))
         rows: list[tuple[Any, ...]] = [(title,), head]
         words = (("Fixed", "Remaining", "New", "Figure changed") if en else
