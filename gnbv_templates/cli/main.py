@@ -29,6 +29,7 @@ from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import load_units
 from gnbv_templates.generate.pack import fill, generate, generate_all
 from gnbv_templates.report.validate import validate
+from gnbv_templates.serve.server import DEFAULT_PORT, serve
 from gnbv_templates.version import __version__
 
 EXIT_INTERNAL = 70
@@ -156,6 +157,10 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    return serve(args.host, args.port, token=args.token, open_browser=not args.no_browser, lang=args.lang)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gnbv", description="Biểu mẫu báo cáo Chương trình MTQG giảm nghèo bền vững.")
     parser.add_argument("--version", action="version", version=f"gnbv {__version__}",
@@ -225,6 +230,16 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--templates")
     con.add_argument("--rules")
     con.set_defaults(func=cmd_consolidate)
+
+    srv = sub.add_parser("serve", help="mở trang web kiểm tra, tổng hợp, sinh biểu trên máy này")
+    srv.add_argument("--host", default="127.0.0.1",
+                     help="địa chỉ lắng nghe (mặc định 127.0.0.1: chỉ máy này; địa chỉ khác cần mã truy cập)")
+    srv.add_argument("--port", type=int, default=DEFAULT_PORT,
+                     help=f"cổng (mặc định {DEFAULT_PORT}; 0: một cổng trống bất kỳ)")
+    srv.add_argument("--token", help="mã truy cập (mặc định: tự tạo và in ra khi mở cho máy khác)")
+    srv.add_argument("--no-browser", action="store_true", help="không tự mở trình duyệt")
+    srv.add_argument("--lang", choices=["vi", "en"], default="vi", help="ngôn ngữ mặc định của trang và thông báo")
+    srv.set_defaults(func=cmd_serve)
 
     register_cli.add_parser(sub)
     return parser

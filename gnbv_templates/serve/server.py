@@ -1,0 +1,76 @@
+"""Starting the web application: bind, say where it is, open the browser, stop on Ctrl+C."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+import threading
+import time
+import webbrowser
+from collections.abc import Callable
+
+import uvicorn
+
+from gnbv_templates.errors import UsageError
+
+from .app import LOCAL_HOSTS, create_app
+
+DEFAULT_PORT = 8765
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, opened before the server starts so a busy port is one clear sentence."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    try:
+        return socket.create_server((host.strip("[]"), port), family=family)
+    except OSError as exc:
+        raise UsageError(
+            f"Không mở được cổng {port} trên {host} ({exc.strerror}): hãy chọn cổng khác bằng --port.",
+            english=f"Cannot listen on {host} port {port} ({exc.strerror}): choose another with --port.",
+        ) from None
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)  # seen at once even when the output goes to a pipe or a log
+
+
+def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, token: str | None = None,
+          open_browser: bool = True, lang: str = "vi", say: Callable[[str], None] | None = None) -> int:
+    """Serve until Ctrl+C; says where (and the access code, when other computers may connect)."""
+    say = say or _say
+    local = host in LOCAL_HOSTS
+    if not local and not token:
+        token = secrets.token_urlsafe(9)
+    app = create_app(token=token, lang=lang, local=local)
+    sock = bind(host, port)
+    port = sock.getsockname()[1]
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
+    en = lang == "en"
+    if local and not token:
+        say(f"Serving at {url} (this computer only). Press Ctrl+C to stop." if en else
+            f"Đang chạy tại {url} (chỉ máy này truy cập được). Bấm Ctrl+C để dừng.")
+    else:
+        say(f"Serving at {url} for other computers too: they need the access code {token}" if en else
+            f"Đang chạy tại {url}, mở cho cả máy khác trong mạng: cần mã truy cập {token}")
+        say(f"Give them this address, which carries the code: {url}?token={token}" if en else
+            f"Gửi địa chỉ có sẵn mã cho người dùng: {url}?token={token}")
+        say("Anyone with the code can use the page. Press Ctrl+C to stop." if en else
+            "Ai có mã này đều dùng được trang. Bấm Ctrl+C để dừng.")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    if open_browser:
+        target = f"{url}?token={token}" if token else url
+
+        def when_up() -> None:
+            for _ in range(200):
+                if server.started:
+                    webbrowser.open(target)
+                    return
+                time.sleep(0.05)
+
+        threading.Thread(target=when_up, daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how this command ends; the server has shut down
+        server.run(sockets=[sock])
+    say("Stopped." if en else "Đã dừng.")
+    return 0

@@ -1,0 +1,118 @@
+"""The words of the web pages, in Vietnamese and in English."""
+
+from __future__ import annotations
+
+LANGS = ("vi", "en")
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "app": ("Biểu mẫu giảm nghèo bền vững", "Sustainable poverty reduction forms"),
+    "nav.validate": ("Kiểm tra", "Validate"),
+    "nav.consolidate": ("Tổng hợp", "Consolidate"),
+    "nav.generate": ("Sinh biểu", "Generate"),
+    "nav.api": ("API", "API"),
+    "switch": ("English", "Tiếng Việt"),
+    "local_only": ("Chỉ máy này truy cập được (127.0.0.1).", "Only this computer can reach this page (127.0.0.1)."),
+    "shared": ("Trang đang mở cho máy khác trong mạng, có mã truy cập.",
+               "This page is open to other computers on the network, behind an access code."),
+    # Kiểm tra
+    "validate.title": ("Kiểm tra biểu đơn vị gửi lên", "Validate returned workbooks"),
+    "validate.lead": ("Chọn một hoặc nhiều tệp biểu (.xlsx) hoặc một tệp .zip chứa các biểu. Chương trình kiểm tra "
+                      "từng tệp, liệt kê lỗi và cho tải bản sao đã đánh dấu lỗi.",
+                      "Choose one or more returned workbooks (.xlsx) or a .zip of them. Each file is checked; "
+                      "you get its findings and an annotated copy to download."),
+    "drop": ("Kéo thả tệp vào đây hoặc bấm để chọn tệp", "Drop files here or click to choose"),
+    "limits": ("Tối đa {files} biểu, mỗi tệp tối đa {mb} MB.", "At most {files} workbooks, {mb} MB each."),
+    "validate.submit": ("Kiểm tra", "Validate"),
+    "running": ("Đang xử lý {done}/{total} tệp…", "Working: {done}/{total} files…"),
+    "running.wait": ("Trang tự cập nhật khi xong.", "This page updates itself when done."),
+    "result.title": ("Kết quả kiểm tra", "Validation result"),
+    "file": ("Tệp", "File"),
+    "unit": ("Đơn vị", "Unit"),
+    "period": ("Kỳ báo cáo", "Period"),
+    "status": ("Tình trạng", "Status"),
+    "errors": ("Lỗi", "Errors"),
+    "warnings": ("Cảnh báo", "Warnings"),
+    "downloads": ("Tải về", "Download"),
+    "annotated": ("Bản sao đánh dấu lỗi", "Annotated copy"),
+    "json": ("JSON", "JSON"),
+    "all_zip": ("Tải tất cả (.zip)", "Download all (.zip)"),
+    "status.valid": ("Hợp lệ", "Valid"),
+    "status.errors": ("Có lỗi", "Has errors"),
+    "status.unreadable": ("Không đọc được", "Unreadable"),
+    "findings": ("Các phát hiện", "Findings"),
+    "no_findings": ("Không có lỗi hay cảnh báo nào.", "No errors or warnings."),
+    "severity": ("Mức độ", "Severity"),
+    "severity.error": ("Lỗi", "Error"),
+    "severity.warning": ("Cảnh báo", "Warning"),
+    "form": ("Biểu", "Form"),
+    "cell": ("Ô", "Cell"),
+    "message": ("Nội dung", "Message"),
+    "basis": ("Căn cứ", "Basis"),
+    "skipped": ("Bỏ qua (không phải biểu):", "Skipped (not workbooks):"),
+    "again": ("Kiểm tra tệp khác", "Validate other files"),
+    # Tổng hợp
+    "consolidate.title": ("Tổng hợp biểu của các đơn vị cấp dưới", "Consolidate the returns of the units below"),
+    "consolidate.lead": ("Chọn đơn vị cấp trên và kỳ báo cáo, rồi gửi các biểu của đơn vị cấp dưới (hoặc một tệp "
+                         ".zip). Chương trình cho biết đơn vị nào chưa nộp, nộp trùng, nộp sai kỳ, và cộng các biểu "
+                         "hợp lệ thành biểu của cấp trên, kèm trang nguồn số liệu.",
+                         "Choose the parent unit and period, then send the children's returns (or a .zip). You see "
+                         "who has not returned, duplicates and other periods; valid returns are added up into the "
+                         "parent's return, with a provenance sheet."),
+    "parent": ("Đơn vị cấp trên", "Parent unit"),
+    "consolidate.submit": ("Tổng hợp", "Consolidate"),
+    "completeness": ("Tình hình nộp biểu", "Who has returned"),
+    "missing": ("Chưa nộp", "Not returned"),
+    "duplicates": ("Nộp nhiều bản", "Sent more than once"),
+    "other_period": ("Khác kỳ báo cáo", "Other period"),
+    "other_parent": ("Không thuộc đơn vị này", "Not under this unit"),
+    "unreadable": ("Không đọc được", "Unreadable"),
+    "used": ("dùng", "used"),
+    "not_used": ("không dùng", "not used"),
+    "included": ("Đã tổng hợp {n} biểu.", "{n} returns added up."),
+    "excluded": ("Không tổng hợp", "Left out"),
+    "consolidated": ("Tải biểu tổng hợp (.xlsx)", "Download the consolidated return (.xlsx)"),
+    "none": ("Không có.", "None."),
+    # Sinh biểu
+    "generate.title": ("Sinh bộ biểu mẫu", "Generate a pack of forms"),
+    "generate.lead": ("Chọn đơn vị, kỳ báo cáo và các biểu cần sinh. Bộ biểu là một tệp .xlsx, mỗi biểu một trang, "
+                      "đầu biểu đã điền tên đơn vị và kỳ báo cáo.",
+                      "Choose the unit, period and forms. A pack is one .xlsx with a sheet per form, its header "
+                      "filled with the unit and period."),
+    "forms": ("Các biểu", "Forms"),
+    "all_forms": ("Tất cả", "All"),
+    "generate.one": ("Tải bộ biểu của đơn vị này", "Download this unit's pack"),
+    "generate.children": ("Tải bộ biểu của mọi đơn vị cấp dưới (.zip)", "Download the packs of all units below (.zip)"),
+    "sample_units": ("Danh sách đơn vị là dữ liệu mẫu.", "The unit list is sample data."),
+    "period.year": ("Năm {y}", "Year {y}"),
+    "period.half": ("6 tháng đầu năm {y}", "First half of {y}"),
+    # errors, access
+    "error.title": ("Không thực hiện được", "Could not be done"),
+    "error.back": ("Quay lại", "Back"),
+    "error.not_found": ("Không có trang này (hoặc kết quả đã hết hạn và bị xóa).",
+                        "No such page (or the result has expired and was removed)."),
+    "error.method": ("Trang này không nhận yêu cầu kiểu đó.", "This page does not take that kind of request."),
+    "error.bad_form": ("Dữ liệu gửi lên không đọc được; hãy chọn lại tệp và gửi lại.",
+                       "The form data could not be read; choose the files again and resend."),
+    "error.too_large": ("Dữ liệu gửi lên quá lớn (tối đa {mb} MB mỗi lần).",
+                        "The upload is too large (at most {mb} MB)."),
+    "error.no_files": ("Chưa chọn tệp nào.", "No file was chosen."),
+    "error.unexpected": ("Có lỗi bất ngờ khi xử lý yêu cầu; hãy thử lại.",
+                         "Something unexpected failed while handling the request; please try again."),
+    "error.origin": ("Yêu cầu đến từ một trang khác nên bị từ chối.", "A request from another site was refused."),
+    "error.busy": ("Một công việc khác đang chạy; hãy chờ một lát rồi thử lại.",
+                   "Another job is running; wait a moment and try again."),
+    "login.title": ("Cần mã truy cập", "Access code needed"),
+    "login.lead": ("Trang này mở cho máy khác trong mạng nên cần mã truy cập. Mã được in ra ở cửa sổ đã chạy "
+                   "lệnh gnbv serve.", "This page is open to the network, so it needs the access code printed by "
+                   "the gnbv serve command."),
+    "login.code": ("Mã truy cập", "Access code"),
+    "login.submit": ("Vào", "Enter"),
+    "login.wrong": ("Mã truy cập không đúng.", "Wrong access code."),
+    "api.title": ("API JSON", "JSON API"),
+}
+
+
+def text(key: str, lang: str, **params: object) -> str:
+    vi, en = _TEXT.get(key, (key, key))
+    chosen = en if lang == "en" else vi
+    return chosen.format(**params) if params else chosen
