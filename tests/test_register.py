@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import gnbv_templates as gnbv
-from gnbv_templates.register import SCHEMA_VERSION, Register, RegisterRefused
+from gnbv_templates.register import SCHEMA_VERSION, Register, RegisterRefused, db
 from gnbv_templates.register import store as register_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +172,26 @@ def test_writer_killed_mid_transaction_leaves_nothing_half_written(tmp_path: Pat
         assert reg.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # the lock died with the writer: the register takes new returns, numbered on from the last kept one
         assert reg.record(first_report, sha256="after").version == 2
+
+
+def test_an_older_register_is_migrated_in_place(tmp_path: Path, first_report: gnbv.Report) -> None:
+    path = tmp_path / "cu.sqlite"
+    conn = sqlite3.connect(path)
+    for statement in db.MIGRATIONS[0]:  # a register as the first version of the schema made it
+        conn.execute(statement)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('application', ?)", (db.APPLICATION,))
+    conn.execute("INSERT INTO returns (sha256, unit, period, version, catalog_version, received_at, verdict, errors, "
+                 "warnings) VALUES ('old', '181', '2024', 1, '2025.1', '2025-01-05T08:00:00+07:00', 'ok', 0, 0)")
+    conn.execute("INSERT INTO versions VALUES ('181', '2024', 1)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    assert SCHEMA_VERSION > 1
+    with Register(path) as reg:
+        assert reg.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        old = reg.history("181")[0]
+        assert (old.sha256, old.period) == ("old", "2024") and reg.fingerprints_of(old) == {}
+        new = reg.record(first_report, sha256="new")
+        entry = reg.latest("181", "2025-H1")
+        assert new.version == 1 and reg.fingerprints_of(entry) == {
+            form: state.layout.fingerprint for form, state in first_report.forms.items()}

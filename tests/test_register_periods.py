@@ -12,6 +12,7 @@ import pytest
 from gnbv_templates.check.periods import (
     Earlier,
     History,
+    as_earlier,
     check_periods,
     load_period_rules,
     outcome_figures,
@@ -226,3 +227,14 @@ def test_folder_with_register(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         (LAST_YEAR.name, "new", 1), (FIRST.name, "new", 1), (SECOND.name, "version", 2)]
     with Register(reg) as register:
         assert [e.version for e in register.history("178")] == [1, 1, 2]
+
+
+def test_forms_built_differently_are_not_compared(registered: tuple[Path, list[Report]]) -> None:
+    path, (last_year, first, _) = registered
+    with Register(path) as reg:
+        kept = reg.fingerprints_of(reg.latest("178", "2024"))
+    assert kept == {form: state.layout.fingerprint for form, state in last_year.forms.items()}
+    earlier = as_earlier(last_year, "2024.xlsx")
+    assert {f.code for f in check_periods(first, History(previous_year=earlier))} >= {"period.stock-flow"}
+    earlier.fingerprints["B15"] = "0" * 16  # Biểu 15 of another catalog version: same codes, other meaning
+    assert not [f for f in check_periods(first, History(previous_year=earlier)) if f.form == "B15"]

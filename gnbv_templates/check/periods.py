@@ -106,6 +106,8 @@ class Earlier:
     period: str
     figures: Figures
     source: str = ""
+    # form → structure fingerprint as issued; a form whose structure differs from this return's is not compared
+    fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,6 +157,12 @@ def place(history: History, current_period: str, earlier: Earlier) -> None:
 def outcome_figures(outcome: Outcome) -> Figures:
     """Input and recomputed derived values of every form of a checked return."""
     return {form: {**state.inputs, **state.derived} for form, state in outcome.forms.items()}
+
+
+def as_earlier(outcome: Outcome, source: str = "") -> Earlier:
+    """A checked return as the earlier return of another."""
+    return Earlier(outcome.period, outcome_figures(outcome), source,
+                   {form: state.layout.fingerprint for form, state in outcome.forms.items()})
 
 
 # -- rules -----------------------------------------------------------------------
@@ -245,7 +253,7 @@ def check_periods(outcome: Outcome, history: History, rules: list[PeriodRule] | 
             findings += _outliers(outcome, rule, current, history)
             continue
         earlier = history.against(rule.against)
-        if earlier is None:
+        if earlier is None or not _same_structure(outcome, earlier, rule.form):
             continue
         for this, before, at in _instances(outcome, rule):
             a = _value(this, current, rule.form)
@@ -256,6 +264,12 @@ def check_periods(outcome: Outcome, history: History, rules: list[PeriodRule] | 
             if finding is not None:
                 findings.append(finding)
     return findings
+
+
+def _same_structure(outcome: Outcome, earlier: Earlier, form: str) -> bool:
+    """Same codes may mean other things in another catalog version: compare only forms built alike."""
+    theirs = earlier.fingerprints.get(form)
+    return theirs is None or theirs == outcome.forms[form].layout.fingerprint
 
 
 def _instances(outcome: Outcome, rule: PeriodRule) -> Iterable[tuple[ex.Node, ex.Node, ex.Ref]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gnbv_templates.batch.folder import FolderReport, find_returns
-from gnbv_templates.check.periods import Earlier, History, check_periods, outcome_figures, place
+from gnbv_templates.check.periods import Earlier, History, as_earlier, check_periods, place
 from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.rules import load_rules
@@ -42,7 +42,7 @@ def _earlier(path: str, report: Report, args: argparse.Namespace) -> Earlier:
     if before.unit != report.unit:
         params = {"file": Path(path).name, "found": before.unit, "expected": report.unit}
         raise UsageError(say("previous-other-unit", "vi", **params), english=say("previous-other-unit", "en", **params))
-    return Earlier(before.period, outcome_figures(before), Path(path).name)
+    return as_earlier(before, Path(path).name)
 
 
 def after_validate(report: Report, args: argparse.Namespace) -> None:

@@ -84,6 +84,15 @@ MIGRATIONS: list[tuple[str, ...]] = [
             detail TEXT NOT NULL DEFAULT ''
         )""",
     ),
+    (
+        # the structure of each form as issued: figures of two returns are compared only where it is the same
+        """CREATE TABLE forms (
+            return_id INTEGER NOT NULL REFERENCES returns (id) ON DELETE CASCADE,
+            form TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            PRIMARY KEY (return_id, form)
+        )""",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

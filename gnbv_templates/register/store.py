@@ -189,7 +189,8 @@ class Register:
             if entry is None:
                 continue
             earlier = Earlier(other, self.figures_of(entry),
-                              f"sổ đăng ký: lần {entry.version}, nhận lúc {entry.received_at}")
+                              f"sổ đăng ký: lần {entry.version}, nhận lúc {entry.received_at}",
+                              fingerprints=self.fingerprints_of(entry))
             if which == PREVIOUS_YEAR:
                 history.previous_year = earlier
             elif which == FIRST_HALF:
@@ -229,6 +230,8 @@ class Register:
                 [(return_id, seq, *(f[k] for k in _FINDING_FIELDS)) for seq, f in enumerate(findings)])
             conn.executemany("INSERT INTO figures (return_id, form, row, col, derived, value) "
                              "VALUES (?, ?, ?, ?, ?, ?)", [(return_id, *fig) for fig in figures])
+            conn.executemany("INSERT INTO forms (return_id, form, fingerprint) VALUES (?, ?, ?)",
+                             [(return_id, form, state.layout.fingerprint) for form, state in report.forms.items()])
             self._log(conn, "add", sha256, report.unit, report.period, version, received_as)
             before_findings = self._findings(conn, previous.id) if previous else []
             before_figures = self._figures(conn, previous.id, derived=False) if previous else {}
@@ -301,6 +304,10 @@ class Register:
 
     def figures_of(self, entry: Entry, *, derived: bool = True) -> Figures:
         return self._figures(self.conn, entry.id, derived=derived)
+
+    def fingerprints_of(self, entry: Entry) -> dict[str, str]:
+        """The structure fingerprint of each form of a return (empty for returns recorded before they were kept)."""
+        return dict(self.conn.execute("SELECT form, fingerprint FROM forms WHERE return_id = ?", (entry.id,)))
 
     def figures(self, unit: str, period: str) -> Figures | None:
         """The figures (input and derived) of the latest version a unit sent for a period, if any."""
