@@ -49,12 +49,13 @@ class Interval:
         return Interval(-self.hi, -self.lo)
 
     def __mul__(self, other: Interval) -> Interval:
-        products = (self.lo * other.lo, self.lo * other.hi, self.hi * other.lo, self.hi * other.hi)
+        products = [0.0 if math.isnan(p) else p  # 0 × ∞: an unbounded side times an exact zero
+                    for p in (self.lo * other.lo, self.lo * other.hi, self.hi * other.lo, self.hi * other.hi)]
         return Interval(min(products), max(products))
 
     def divide(self, other: Interval) -> Interval | None:
         """None where the divisor may be zero: the quotient is then unbounded (not checkable)."""
-        if other.lo <= 0 <= other.hi:
+        if other.lo <= 0 <= other.hi or not all(map(math.isfinite, (self.lo, self.hi, other.lo, other.hi))):
             return None
         quotients = (self.lo / other.lo, self.lo / other.hi, self.hi / other.lo, self.hi / other.hi)
         return Interval(min(quotients), max(quotients))
@@ -120,7 +121,8 @@ def holds(left: Interval, op: str, right: Interval, slack: float = 0.0) -> bool:
 
     ``!=`` holds unless both sides are the same single value.
     """
-    slack += _EPS * max(1.0, abs(left.lo), abs(left.hi), abs(right.lo), abs(right.hi))
+    finite = [abs(x) for x in (left.lo, left.hi, right.lo, right.hi) if math.isfinite(x)]
+    slack += _EPS * max([1.0, *finite])
     if op in ("==", "="):
         return left.lo <= right.hi + slack and right.lo <= left.hi + slack
     if op == "!=":
