@@ -182,6 +182,9 @@ def _b01(layout: FormLayout, b15: FormLayout, b15_values: Values, rnd: random.Ra
         values[(row, "4")] = actual
         values[(row, "2")] = actual + rnd.randint(0, 10)
         values[(row, "1")] = actual + rnd.randint(0, 50)
+    start, end = totals.get(("00", "3")), totals.get(("00", "8"))
+    if start is not None and end is not None:  # the fall in the poverty rate, as Biểu 15's rates give it
+        values[("08", "3")] = round(start - end, 6)
     for col in ("1", "2", "3", "4"):  # DTTS poor are part of all poor households in every column
         values[("06", col)] = min(values[("06", col)], values[("02", col)])
     for row in layout.rows:
