@@ -183,6 +183,7 @@ def test_an_older_register_is_migrated_in_place(tmp_path: Path, first_report: gn
     conn.execute("INSERT INTO returns (sha256, unit, period, version, catalog_version, received_at, verdict, errors, "
                  "warnings) VALUES ('old', '181', '2024', 1, '2025.1', '2025-01-05T08:00:00+07:00', 'ok', 0, 0)")
     conn.execute("INSERT INTO versions VALUES ('181', '2024', 1)")
+    conn.execute("INSERT INTO figures VALUES (1, 'B15', '00', '2', 0, 1234)")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
@@ -191,6 +192,7 @@ def test_an_older_register_is_migrated_in_place(tmp_path: Path, first_report: gn
         assert reg.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         old = reg.history("181")[0]
         assert (old.sha256, old.period) == ("old", "2024") and reg.fingerprints_of(old) == {}
+        assert reg.figures("181", "2024") == {"B15": {("00", "2"): 1234}}  # the figures moved with the schema
         new = reg.record(first_report, sha256="new")
         entry = reg.latest("181", "2025-H1")
         assert new.version == 1 and reg.fingerprints_of(entry) == {

@@ -169,10 +169,8 @@ def compare_figures(before: Figures, after: Figures) -> list[Change]:
     changes = []
     for form in sorted(set(before) | set(after)):
         old, new = before.get(form, {}), after.get(form, {})
-        for key in sorted(set(old) | set(new), key=_cell_order):
-            a, b = old.get(key), new.get(key)
-            if not _same(a, b):
-                changes.append(Change(form, key[0], key[1], a, b))
+        differ = [key for key in old.keys() | new.keys() if not _same(old.get(key), new.get(key))]
+        changes += [Change(form, key[0], key[1], old.get(key), new.get(key)) for key in sorted(differ, key=_cell_order)]
     return changes
 
 
@@ -181,6 +179,8 @@ def _cell_order(key: tuple[str, str]) -> tuple:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a == b and type(a) is type(b):
+        return True
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-9)
     return a == b
