@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from serve_support import running, upload
 
 from gnbv_templates.check.periods import (
     Earlier,
@@ -16,11 +17,12 @@ from gnbv_templates.check.periods import (
     check_periods,
     load_period_rules,
     outcome_figures,
+    place,
 )
 from gnbv_templates.cli.main import main
 from gnbv_templates.errors import DefinitionError, UsageError
 from gnbv_templates.read.identify import RESULT_SHEET
-from gnbv_templates.register import Register
+from gnbv_templates.register import Register, RegisterRefused
 from gnbv_templates.report.report import Report
 from gnbv_templates.report.validate import validate
 
@@ -166,8 +168,6 @@ def test_a_plausibility_rule_can_never_be_an_error(tmp_path: Path) -> None:
 def test_previous_of_another_period_is_refused() -> None:
     report = validate(SECOND)
     history = History()
-    from gnbv_templates.check.periods import place
-
     with pytest.raises(UsageError):
         place(history, report.period, Earlier("2023", {}, "cu.xlsx"))
 
@@ -238,3 +238,23 @@ def test_forms_built_differently_are_not_compared(registered: tuple[Path, list[R
     assert {f.code for f in check_periods(first, History(previous_year=earlier))} >= {"period.stock-flow"}
     earlier.fingerprints["B15"] = "0" * 16  # Biểu 15 of another catalog version: same codes, other meaning
     assert not [f for f in check_periods(first, History(previous_year=earlier)) if f.form == "B15"]
+
+
+def test_serve_records_into_the_register(tmp_path: Path) -> None:
+    reg = tmp_path / "so.sqlite"
+    with running(register=reg) as base:
+        status, _, body = upload(base, "/api/validate", [LAST_YEAR, FIRST, SECOND])
+    assert status == 200
+    files = json.loads(body)["files"]
+    assert [(f["receipt"]["status"], f["receipt"]["version"]) for f in files] == [("new", 1), ("new", 1),
+                                                                                  ("version", 2)]
+    assert "period.stock-flow" in {f["code"] for f in files[1]["findings"]}
+    assert _where(files[2]["receipt"]["fixed"]) == {(f["code"], f["form"], f["row"], f["col"])
+                                                    for f in EXPECTED["fixed_in_lan2"]}
+    with Register(reg) as register:
+        assert [(e.period, e.version, e.received_as) for e in register.history("178")] == [
+            ("2024", 1, LAST_YEAR.name), ("2025-H1", 1, FIRST.name), ("2025-H1", 2, SECOND.name)]
+    junk = tmp_path / "la.sqlite"
+    junk.write_text("không phải sổ", encoding="utf-8")
+    with pytest.raises(RegisterRefused), running(register=junk):
+        pass

@@ -158,7 +158,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return serve(args.host, args.port, token=args.token, open_browser=not args.no_browser, lang=args.lang)
+    return serve(args.host, args.port, token=args.token, open_browser=not args.no_browser, lang=args.lang,
+                 register=args.register)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--token", help="mã truy cập (mặc định: tự tạo và in ra khi mở cho máy khác)")
     srv.add_argument("--no-browser", action="store_true", help="không tự mở trình duyệt")
     srv.add_argument("--lang", choices=["vi", "en"], default="vi", help="ngôn ngữ mặc định của trang và thông báo")
+    srv.add_argument("--register", help="sổ đăng ký: ghi mọi biểu kiểm tra trên trang vào sổ (xem docs/register.md)")
     srv.set_defaults(func=cmd_serve)
 
     register_cli.add_parser(sub)

@@ -46,6 +46,7 @@ from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import load_units
 from gnbv_templates.generate.pack import generate, generate_all
 from gnbv_templates.outputs import safe_name
+from gnbv_templates.register import Register
 from gnbv_templates.version import __version__
 
 from . import jobs as jb
@@ -643,10 +644,14 @@ def _rule_basis() -> dict[str, str]:
     return out
 
 
-def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True) -> Starlette:
-    """The application; ``token`` is required unless it only answers this computer."""
+def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True,
+               register: Path | str | None = None) -> Starlette:
+    """The application; ``token`` is required unless it only answers this computer. With ``register``,
+    every return checked is recorded in that register (see docs/register.md)."""
     if not local and not token:
         raise UsageError("Phục vụ cho máy khác cần mã truy cập.", english="Serving the network needs a token.")
+    if register is not None:
+        Register(register).close()  # a register this version must refuse is refused now, not on the first upload
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -684,7 +689,7 @@ def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)
     app.state.settings = Settings(token=token, lang=lang if lang in LANGS else "vi", local=local)
     app.state.root = Path(tempfile.mkdtemp(prefix="gnbv-serve-"))
-    app.state.jobs = jb.Jobs(app.state.root)  # removes the whole folder when the server stops
+    app.state.jobs = jb.Jobs(app.state.root, register=Path(register) if register else None)  # removed at stop
     app.state.units = load_units()
     app.state.catalog = load_catalog()
     app.state.basis = _rule_basis()

@@ -24,6 +24,7 @@ from gnbv_templates.batch.consolidate import Consolidation, consolidate
 from gnbv_templates.errors import GnbvError
 from gnbv_templates.findings import Finding
 from gnbv_templates.outputs import safe_name
+from gnbv_templates.register import Register
 from gnbv_templates.report.validate import validate
 
 from .uploads import Stored
@@ -51,6 +52,7 @@ class FileView:
     annotated: Path | None = None
     json: Path | None = None
     download_stem: str = "bieu"
+    receipt: Any = None  # the register's receipt, when the server keeps a register
 
     def as_dict(self, lang: str) -> dict[str, Any]:
         return {
@@ -59,7 +61,7 @@ class FileView:
             "counts": {"error": self.errors, "warning": self.warnings, "total": len(self.findings)},
             "message": self.message_en if lang == "en" else self.message,
             "findings": [f.as_dict(lang) for f in self.findings],
-        }
+        } | ({"receipt": self.receipt.as_dict(lang)} if self.receipt is not None else {})
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Job:
     consolidation: Consolidation | None = None
     output: Path | None = None
     created: float = field(default_factory=time.monotonic)
+    register: Path | None = None  # returns checked are recorded here (gnbv serve --register)
 
     def progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
@@ -89,8 +92,9 @@ class Job:
 class Jobs:
     """The jobs of one server, their folders under one temporary root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, register: Path | None = None) -> None:
         self.root = root
+        self.register = register
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gnbv-job")
@@ -98,7 +102,7 @@ class Jobs:
     def new(self, kind: str, lang: str) -> Job:
         self.expire()
         job_id = secrets.token_urlsafe(12)
-        job = Job(job_id, kind, self.root / job_id, lang)
+        job = Job(job_id, kind, self.root / job_id, lang, register=self.register)
         job.folder.mkdir(parents=True)
         with self._lock:
             self._jobs[job_id] = job
@@ -163,6 +167,9 @@ def validate_files(job: Job, stored: list[Stored]) -> None:
             view.message = f"Lỗi khi đọc tệp ({type(exc).__name__})."
             view.message_en = f"Failure while reading the file ({type(exc).__name__})."
         else:
+            if job.register is not None:  # checks across periods and the receipt, before anything is shown
+                with Register(job.register) as register:
+                    view.receipt = register.add(report, received_as=item.shown)
             view.status = VALID if report.ok else HAS_ERRORS
             view.unit, view.unit_name, view.period = report.unit, report.unit_name, report.period
             view.errors, view.warnings = report.counts["error"], report.counts["warning"]

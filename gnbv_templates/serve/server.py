@@ -36,13 +36,14 @@ def _say(line: str) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, token: str | None = None,
-          open_browser: bool = True, lang: str = "vi", say: Callable[[str], None] | None = None) -> int:
+          open_browser: bool = True, lang: str = "vi", say: Callable[[str], None] | None = None,
+          register: str | None = None) -> int:
     """Serve until Ctrl+C; says where (and the access code, when other computers may connect)."""
     say = say or _say
     local = host in LOCAL_HOSTS
     if not local and not token:
         token = secrets.token_urlsafe(9)
-    app = create_app(token=token, lang=lang, local=local)
+    app = create_app(token=token, lang=lang, local=local, register=register)
     sock = bind(host, port)
     port = sock.getsockname()[1]
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
