@@ -174,6 +174,11 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating and migrating if needed) a register; transactions are explicit."""
     inspect(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _refuse(path, f"không tạo được thư mục {path.parent} ({exc.strerror}).",
+                      f"cannot create the folder {path.parent} ({exc.strerror}).") from None
+    try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except sqlite3.Error as exc:
         raise _refuse(path, f"không mở được ({exc}).", f"cannot be opened ({exc}).") from None

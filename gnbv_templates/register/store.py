@@ -32,6 +32,10 @@ from gnbv_templates.register.receipt import (
 from gnbv_templates.report.report import Report
 from gnbv_templates.report.validate import validate
 
+# the columns of an Entry, named: a later schema may add columns to the table
+_ENTRY = ("id, sha256, unit, unit_name, parent, period, version, catalog_version, received_at, received_as, verdict, "
+          "errors, warnings")
+_ENTRY_R = ", ".join(f"r.{c.strip()}" for c in _ENTRY.split(","))
 _FINDING_FIELDS = ("code", "severity", "form", "sheet", "cell", "row", "col", "value", "expected", "rule",
                    "message_vi", "message_en")
 
@@ -150,7 +154,7 @@ class Register:
 
     # -- adding ------------------------------------------------------------------
     def known(self, sha256: str) -> Entry | None:
-        row = self.conn.execute("SELECT * FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
+        row = self.conn.execute(f"SELECT {_ENTRY} FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
         return self._entry(row) if row else None
 
     def add(self, item: Report | Path | str, *, received_as: str | None = None, sha256: str | None = None,
@@ -205,7 +209,7 @@ class Register:
         verdict = "ok" if report.ok else "errors"
         parent = self._parent_of(report.unit)
         with db.write(self.conn) as conn:
-            row = conn.execute("SELECT * FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
+            row = conn.execute(f"SELECT {_ENTRY} FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
             if row is not None:
                 entry = self._entry(row)
                 self._log(conn, "duplicate", entry.sha256, entry.unit, entry.period, entry.version, received_as)
@@ -273,19 +277,19 @@ class Register:
         return self._latest(self.conn, unit, period)
 
     def _latest(self, conn: sqlite3.Connection, unit: str, period: str) -> Entry | None:
-        row = conn.execute("SELECT * FROM returns WHERE unit = ? AND period = ? ORDER BY version DESC LIMIT 1",
+        row = conn.execute(f"SELECT {_ENTRY} FROM returns WHERE unit = ? AND period = ? ORDER BY version DESC LIMIT 1",
                            (unit, period)).fetchone()
         return self._entry(row) if row else None
 
     def history(self, unit: str) -> list[Entry]:
         """Every version the unit sent, period by period, oldest first."""
-        rows = self.conn.execute("SELECT * FROM returns WHERE unit = ? ORDER BY period, version", (unit,))
+        rows = self.conn.execute(f"SELECT {_ENTRY} FROM returns WHERE unit = ? ORDER BY period, version", (unit,))
         return [self._entry(r) for r in rows]
 
     def received(self, parent: str, period: str) -> list[ChildStatus]:
         """Per child of ``parent`` (from the units list, and any other unit filed under it): latest version."""
         rows = self.conn.execute(
-            "SELECT r.*, c.n FROM returns r JOIN (SELECT unit, MAX(version) AS v, COUNT(*) AS n FROM returns "
+            f"SELECT {_ENTRY_R}, c.n FROM returns r JOIN (SELECT unit, MAX(version) AS v, COUNT(*) AS n FROM returns "
             "WHERE period = ? GROUP BY unit) c ON c.unit = r.unit AND c.v = r.version "
             "WHERE r.period = ? AND r.parent = ?", (period, period, parent)).fetchall()
         by_unit = {r[2]: (self._entry(r[:-1]), r[-1]) for r in rows}
@@ -342,7 +346,7 @@ class Register:
             raise UsageError("Xóa khỏi sổ đăng ký cần mã tệp (SHA-256), hoặc đủ đơn vị, kỳ và lần gửi.",
                              english="Deleting needs a SHA-256, or a unit, a period and a version.")
         with db.write(self.conn) as conn:
-            entries = [self._entry(r) for r in conn.execute(f"SELECT * FROM returns WHERE {where}", params)]
+            entries = [self._entry(r) for r in conn.execute(f"SELECT {_ENTRY} FROM returns WHERE {where}", params)]
             for entry in entries:
                 conn.execute("DELETE FROM returns WHERE id = ?", (entry.id,))
                 self._log(conn, "delete", entry.sha256, entry.unit, entry.period, entry.version, reason)
