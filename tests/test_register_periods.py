@@ -62,6 +62,7 @@ def test_receipt_lists_fixed_remaining_and_new_findings(registered: tuple[Path, 
     assert _where(receipt.fixed) == {(f["code"], f["form"], f["row"], f["col"]) for f in EXPECTED["fixed_in_lan2"]}
     assert _where(receipt.remaining) == {(f["code"], f["form"], f["row"], f["col"])
                                          for f in EXPECTED["remaining_in_lan2"]}
+    assert all(f["row_label"] for f in receipt.fixed)  # what each fixed finding was about, from the register
     new = EXPECTED["new_in_lan2"]
     assert _where(receipt.new) == {(new["code"], new["form"], new["row"], new["col"])}
     # every finding of version 2 is either remaining or new; every finding of version 1 is fixed or remaining

@@ -108,6 +108,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "DROP TABLE figures",
         "ALTER TABLE figures_by_cell RENAME TO figures",
     ),
+    (
+        # the row's label, so a receipt can name what a finding of an earlier version was about
+        "ALTER TABLE findings ADD COLUMN row_label TEXT NOT NULL DEFAULT ''",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -100,8 +100,8 @@ class Receipt:
             for f in group:
                 before = f.get("value") if group is self.fixed else ""
                 now = "" if group is self.fixed else f.get("value")
-                rows.append(("", word, f["form"], f["sheet"], f["cell"], f["row"], "", f["col"], before, now,
-                             f.get(message, ""), f["code"], f["rule"]))
+                rows.append(("", word, f["form"], f["sheet"], f["cell"], f["row"], f.get("row_label", ""), f["col"],
+                             before, now, f.get(message, ""), f["code"], f["rule"]))
         for c in self.changed:
             rows.append(("", words[3], c.form, c.sheet, c.cell, c.row, c.label, c.col, c.old, c.new, "", "", ""))
         if len(rows) == 2:

@@ -36,8 +36,8 @@ from gnbv_templates.report.validate import validate
 _ENTRY = ("id, sha256, unit, unit_name, parent, period, version, catalog_version, received_at, received_as, verdict, "
           "errors, warnings")
 _ENTRY_R = ", ".join(f"r.{c.strip()}" for c in _ENTRY.split(","))
-_FINDING_FIELDS = ("code", "severity", "form", "sheet", "cell", "row", "col", "value", "expected", "rule",
-                   "message_vi", "message_en")
+_FINDING_FIELDS = ("code", "severity", "form", "sheet", "cell", "row", "col", "row_label", "value", "expected",
+                   "rule", "message_vi", "message_en")
 
 
 @dataclass
@@ -383,7 +383,8 @@ class Register:
 def _finding_row(finding: Any) -> dict[str, Any]:
     return {
         "code": finding.code, "severity": finding.severity, "form": finding.form, "sheet": finding.sheet,
-        "cell": finding.cell, "row": finding.row, "col": finding.col, "value": _stored(finding.value),
+        "cell": finding.cell, "row": finding.row, "col": finding.col, "row_label": finding.row_label,
+        "value": _stored(finding.value),
         "expected": _stored(finding.expected), "rule": finding.rule,
         "message_vi": finding.message("vi"), "message_en": finding.message("en"),
     }
