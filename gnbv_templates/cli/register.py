@@ -14,6 +14,7 @@ from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import load_units
 from gnbv_templates.outputs import atomic_path
+from gnbv_templates.read.safety import printable, shown_name
 from gnbv_templates.register import Register
 from gnbv_templates.register.texts import say
 from gnbv_templates.report.report import Report
@@ -57,7 +58,7 @@ def after_validate(report: Report, args: argparse.Namespace) -> None:
         report.findings += check_periods(report, history)
         if register is not None:
             receipt = register.add(report, across_periods=False)
-            print(say("added", args.lang, file=Path(report.file).name, summary=receipt.summary(args.lang)))
+            print(say("added", args.lang, file=shown_name(report.file), summary=receipt.summary(args.lang)))
     finally:
         if register is not None:
             register.close()
@@ -84,7 +85,7 @@ def after_folder(folder: FolderReport, args: argparse.Namespace) -> int:
                     report.annotate(result.annotated, lang=lang)
                 if not report.ok:
                     worst = max(worst, 1)
-            print(say("added", lang, file=result.name, summary=receipt.summary(lang)))
+            print(say("added", lang, file=shown_name(result.name), summary=receipt.summary(lang)))
             receipts.append({"file": result.name, **receipt.as_dict(lang)})
     target = folder.summary_json.parent / RECEIPTS_NAME
     with atomic_path(target) as tmp:
@@ -108,11 +109,11 @@ def cmd_add(args: argparse.Namespace) -> int:
             try:
                 receipt = register.add(path)
             except UnreadableFile as exc:
-                print(say("unreadable", args.lang, file=path.name,
+                print(say("unreadable", args.lang, file=shown_name(path),
                           message=exc.english if args.lang == "en" else exc.message))
                 code = max(code, exc.exit_code)
                 continue
-            print(say("added", args.lang, file=path.name, summary=receipt.summary(args.lang)))
+            print(say("added", args.lang, file=shown_name(path), summary=receipt.summary(args.lang)))
             if receipt.verdict == "errors":
                 code = max(code, 1)
     return code
@@ -132,7 +133,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         for child in children:
             latest = child.latest
             status = say(f"status.{child.status}", lang)
-            print(say("list-row", lang, unit=child.unit, name=child.name[:32], status=status,
+            print(say("list-row", lang, unit=printable(child.unit), name=printable(child.name[:32]), status=status,
                       version=latest.version if latest else "-", when=latest.received_at if latest else "-",
                       versions=child.versions))
     return 0
@@ -148,7 +149,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         for e in entries:
             print(say("history-row", args.lang, period=e.period, version=e.version, when=e.received_at,
                       status=say(f"status.{e.verdict}", args.lang), errors=e.errors, warnings=e.warnings,
-                      sha=e.sha256[:12], name=e.received_as))
+                      sha=e.sha256[:12], name=shown_name(e.received_as)))
         if not entries:
             print(say("history-none", args.lang))
     return 0
@@ -170,7 +171,8 @@ def cmd_log(args: argparse.Namespace) -> int:
     with Register(args.register, units=_units(args)) as register:
         for e in register.log():
             print(say("log-row", args.lang, at=e.at, action=e.action, unit=e.unit, period=e.period,
-                      version=e.version if e.version is not None else "-", sha=e.sha256[:12], detail=e.detail))
+                      version=e.version if e.version is not None else "-", sha=e.sha256[:12],
+                      detail=printable(e.detail)))
     return 0
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gnbv_templates.errors import GnbvError
+from gnbv_templates.read.safety import os_error_text
 
 APPLICATION = "gnbv-register"
 BUSY_TIMEOUT_MS = 60_000
@@ -136,7 +137,8 @@ def inspect(path: Path) -> int:
         with path.open("rb") as handle:
             head = handle.read(len(_SQLITE_MAGIC))
     except OSError as exc:
-        raise _refuse(path, f"không đọc được ({exc.strerror}).", f"cannot be read ({exc.strerror}).") from None
+        raise _refuse(path, f"không đọc được ({os_error_text(exc)}).",
+                      f"cannot be read ({os_error_text(exc, 'en')}).") from None
     if not head:
         return 0
     if head != _SQLITE_MAGIC:
@@ -180,8 +182,8 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _refuse(path, f"không tạo được thư mục {path.parent} ({exc.strerror}).",
-                      f"cannot create the folder {path.parent} ({exc.strerror}).") from None
+        raise _refuse(path, f"không tạo được thư mục {path.parent} ({os_error_text(exc)}).",
+                      f"cannot create the folder {path.parent} ({os_error_text(exc, 'en')}).") from None
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except sqlite3.Error as exc:

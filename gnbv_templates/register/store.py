@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gnbv_templates.check.periods import FIRST_HALF, PREVIOUS_YEAR, Earlier, History, check_periods, earlier_periods
-from gnbv_templates.errors import UsageError
+from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms.units import Units, load_units
+from gnbv_templates.read.safety import os_error_text, shown_name
 from gnbv_templates.register import db
 from gnbv_templates.register.receipt import (
     DUPLICATE,
@@ -166,7 +167,12 @@ class Register:
         """
         if isinstance(item, str | Path):
             path = Path(item)
-            sha256 = sha256 or file_sha256(path)
+            try:
+                sha256 = sha256 or file_sha256(path)
+            except OSError as exc:
+                raise UnreadableFile(f"Không đọc được tệp {shown_name(path)}: {os_error_text(exc)}.",
+                                     reason="unreadable",
+                                     english=f"Cannot read {shown_name(path)}: {os_error_text(exc, 'en')}.") from None
             seen = self.known(sha256)
             if seen is not None:  # the same bytes again: no need to read the workbook
                 return self._duplicate(seen, received_as or path.name)
