@@ -197,3 +197,21 @@ def test_an_older_register_is_migrated_in_place(tmp_path: Path, first_report: gn
         entry = reg.latest("181", "2025-H1")
         assert new.version == 1 and reg.fingerprints_of(entry) == {
             form: state.layout.fingerprint for form, state in first_report.forms.items()}
+
+
+def test_a_register_locked_too_long_is_a_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 first_report: gnbv.Report) -> None:
+    path = tmp_path / "so.sqlite"
+    Register(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program keeps the write lock
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    try:
+        with Register(path) as reg, pytest.raises(RegisterRefused) as caught:
+            reg.record(first_report, sha256="x")
+        assert "đang bận" in caught.value.message
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Register(path) as reg:
+        assert reg.record(first_report, sha256="x").version == 1

@@ -203,6 +203,7 @@ def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["register", "delete", str(reg), "--unit", "178", "--period", "2025-H1", "--version", "2",
                  "--reason", "nhầm"]) == 0
     assert main(["register", "log", str(reg)]) == 0
+    assert main(["register", "add", str(reg), str(tmp_path / "khong_co.xlsx")]) == 2  # a message, not a traceback
     assert "delete" in capsys.readouterr().out
     # without a register, an earlier return named on the command line
     assert main(["validate", str(FIRST), "--previous", str(LAST_YEAR), "--json", str(tmp_path / "p.json")]) == 1

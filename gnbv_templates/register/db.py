@@ -223,10 +223,18 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
 @contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction: the write lock is taken at the start, so a read-then-write cannot race."""
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:  # still locked after the busy timeout, or the disk refuses
+        raise RegisterRefused(f"Sổ đăng ký đang bận hoặc không ghi được ({exc}); hãy thử lại sau.",
+                              english=f"The register is busy or cannot be written ({exc}); try again later.") from None
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise RegisterRefused(f"Không ghi được vào sổ đăng ký ({exc}); sổ giữ nguyên như trước lần ghi này.",
+                                  english=f"Cannot write to the register ({exc}); it is as it was before.") from None
         raise
-    conn.execute("COMMIT")
