@@ -11,6 +11,7 @@ from gnbv_templates.forms.catalog import Catalog, load_catalog
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import load_units
 from gnbv_templates.generate.pack import fill, generate, generate_all
+from gnbv_templates.register import Receipt, Register, RegisterRefused
 from gnbv_templates.report.report import Report
 from gnbv_templates.report.validate import validate
 from gnbv_templates.version import __version__
@@ -24,6 +25,9 @@ __all__ = [
     "FolderReport",
     "GnbvError",
     "OutputError",
+    "Receipt",
+    "Register",
+    "RegisterRefused",
     "Report",
     "UnreadableFile",
     "UsageError",
