@@ -36,7 +36,7 @@ def test_every_code_in_the_doc_exists():
 
 
 def test_every_refusal_reason_is_documented():
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "gnbv_templates").glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "gnbv_templates").rglob("*.py"))
     given = set(re.findall(r'refuse\(\s*"([a-z-]+)"', source)) | set(re.findall(r'reason="([a-z-]+)"', source))
     assert len(given) > 15
     missing = {reason for reason in given if f"`{reason}`" not in DOC}

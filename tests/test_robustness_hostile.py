@@ -91,28 +91,29 @@ def test_file_over_50_mb_is_refused_unread(tmp_path, catalog):
 def test_a_file_that_cannot_be_opened(tmp_path, catalog, monkeypatch):
     locked = tmp_path / "khoa.xlsx"
     locked.write_bytes(C.CLEAN.read_bytes())
-    real_open = Path.open
+    real_open = os.open
 
-    def denied(self, *args, **kwargs):
-        if self == locked:
-            raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
+    def denied(path, *args, **kwargs):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", denied)  # tests run as root: chmod would not stop the read
+    monkeypatch.setattr(os, "open", denied)  # tests run as root: chmod would not stop the read
     with pytest.raises(UnreadableFile) as caught:
         validate(locked, catalog=catalog)
-    assert caught.value.reason == "os-error" and "Không mở được tệp khoa.xlsx" in caught.value.message
+    assert caught.value.reason == "os-error"
+    assert caught.value.message == "Không mở được tệp khoa.xlsx: không có quyền đọc."  # in Vietnamese, all of it
 
 
 def test_running_out_of_memory_or_recursion_is_a_refusal(catalog, monkeypatch):
     import importlib
 
-    validate_module = importlib.import_module("gnbv_templates.check.validate")
+    pipeline_module = importlib.import_module("gnbv_templates.check.pipeline")
 
     def exhausted(self, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(validate_module.Validation, "run", exhausted)
+    monkeypatch.setattr(pipeline_module.Pipeline, "run", exhausted)
     refused(C.CLEAN, catalog, "too-complex")
 
 

@@ -12,6 +12,7 @@ import xlsxwriter
 from gnbv_templates.batch.completeness import Completeness
 from gnbv_templates.batch.results import HAS_ERRORS, MISSING, PROGRAM_ERROR, UNREADABLE, VALID, FileResult, status_label
 from gnbv_templates.outputs import atomic_path
+from gnbv_templates.read.safety import printable
 
 SUMMARY_NAME = "tong_hop_kiem_tra"
 
@@ -96,17 +97,17 @@ def _workbook(path: Path, table: list[dict[str, Any]], completeness: Completenes
     for i, item in enumerate(table, 3):
         status_fmt = book.add_format({"border": 1, "bg_color": colours.get(item["status_code"], "#FFFFFF")})
         ws.write_string(i, 0, item["unit"] or "", cell)
-        ws.write_string(i, 1, item["unit_name"] or "", cell)
+        ws.write_string(i, 1, printable(item["unit_name"] or ""), cell)  # names from files: shown escaped
         ws.write_string(i, 2, item["status"], status_fmt)
         ws.write_number(i, 3, item["errors"], cell)
         ws.write_number(i, 4, item["warnings"], cell)
-        ws.write_string(i, 5, Path(item["file"]).name if item["file"] else "", cell)
+        ws.write_string(i, 5, printable(Path(item["file"]).name) if item["file"] else "", cell)
         if item["annotated"]:
             relative = os.path.relpath(item["annotated"], outdir)
             ws.write_url(i, 6, f"external:{relative}", cell, string=Path(item["annotated"]).name)
         else:
             ws.write_blank(i, 6, None, cell)
-        ws.write_string(i, 7, item["note"] or "", cell)
+        ws.write_string(i, 7, printable(item["note"] or ""), cell)
     for col, width in enumerate((10, 28, 14, 8, 10, 40, 40, 50)):
         ws.set_column(col, col, width)
     ws.freeze_panes(3, 0)

@@ -16,16 +16,17 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import unescape
 
 from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
 from gnbv_templates.errors import UnreadableFile
 from gnbv_templates.forms.metadata import META_SHEET, Metadata, parse_identity
+from gnbv_templates.forms.signature import SIGNATURE_KEY
+from gnbv_templates.read import sheetxml
 from gnbv_templates.read.safety import (
     ZIP_ERRORS,
     Extent,
@@ -38,18 +39,11 @@ from gnbv_templates.read.safety import (
     shown_name,
     sniff,
 )
+from gnbv_templates.read.sheetxml import SheetMarks
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-# a cell (group 1: its reference when written first), its formula (4), then a computed value that is not
-# empty (5): <v/> and <v></v> are no value
-_FORMULA_CELL = re.compile(
-    rb'<c\b(?: r="([A-Z]{1,3}[0-9]{1,7})")?([^>]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)\s*(<v\b[^>/]*>[^<])?', re.S)
-_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(.*?)</c>', re.S)
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
-_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
-_ENTITIES = {"&quot;": "\"", "&apos;": "'"}
 MAX_ROWS = 5_000  # a form has at most a few hundred rows; anything past is formatting noise
 MAX_COLS = 200
 MAX_META_ROWS = 100_000  # the metadata sheet's cell map: one row per cell of every form
@@ -63,26 +57,13 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
-@lru_cache(maxsize=65_536)
-def _formula_text(raw: bytes) -> str:
-    return unescape(raw.decode("utf-8", "replace"), _ENTITIES) if b"&" in raw else raw.decode("utf-8", "replace")
-
-
-@lru_cache(maxsize=65_536)
-def _rowcol(ref: bytes) -> tuple[int, int]:
-    col, i = 0, 0
-    while i < len(ref) and 65 <= ref[i] <= 90:
-        col = col * 26 + ref[i] - 64
-        i += 1
-    return int(ref[i:]) - 1, col - 1
-
-
 @dataclass
 class MetaRead:
     meta: Metadata | None
     problem: str | None  # None, "missing", "digest", "unreadable"
     items_end: int = 0
     source: ReturnFile | None = field(default=None, repr=False)
+    signature: str = ""  # the issuing office's signature, if the pack was signed (forms.signature)
 
     @property
     def cell_map(self) -> list[tuple[str, ...]]:
@@ -121,6 +102,7 @@ class ReturnFile:
         self._xml: dict[str, bytes | None] = {}
         self._safe: set[str] = set()
         self._formula_cache: dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]] | None] = {}
+        self._mark_cache: dict[str, SheetMarks | None] = {}
 
     def _open(self) -> None:
         if self.kind == "ods":  # python-calamine reads every table of an .ods when it opens it: measure first
@@ -199,7 +181,7 @@ class ReturnFile:
         except (ValueError, TypeError, RecursionError):
             return MetaRead(None, "unreadable")
         problem = None if items.get("meta_digest") == meta.digest() else "digest"
-        return MetaRead(meta, problem, end, self)
+        return MetaRead(meta, problem, end, self, str(items.get(SIGNATURE_KEY, "")))
 
     def identity(self, sheet: str) -> dict[str, str] | None:
         """The visible identity line of a form sheet (top right of its first row)."""
@@ -304,24 +286,27 @@ class ReturnFile:
             table = self._ods_tables.get(sheet)
             out = (table.formulas, table.uncached) if table else None
         else:
-            data = self._sheet_xml(sheet)
-            if data is not None:
-                formulas: dict[tuple[int, int], str] = {}
-                uncached: set[tuple[int, int]] = set()
-                for match in _FORMULA_CELL.finditer(data):
-                    ref = match.group(1)
-                    if not ref:  # attributes in another order, or no reference
-                        found_ref = _REF.search(match.group(2))
-                        if found_ref is None:
-                            continue
-                        ref = found_ref.group(1)
-                    at = _rowcol(ref)
-                    formulas[at] = _formula_text(match.group(4) or b"")
-                    if match.group(5) is None:
-                        uncached.add(at)
-                out = (formulas, uncached)
+            marks = self._marks(sheet)
+            out = None if marks is None else (marks.formulas, marks.uncached)
         self._formula_cache[sheet] = out
         return out
+
+    def _marks(self, sheet: str) -> SheetMarks | None:
+        """Formulas, computed values and errors of a sheet, read from its XML by a parser (sheetxml)."""
+        if sheet in self._mark_cache:
+            return self._mark_cache[sheet]
+        data = self._sheet_xml(sheet)
+        marks = None
+        if data is not None:
+            try:
+                marks = sheetxml.scan(data, max_rows=MAX_ROWS, max_cols=MAX_COLS)
+            except sheetxml.SheetXmlError as exc:
+                raise refuse("unreadable", f"Không đọc được trang «{shown_name(sheet, 40)}» của tệp {self.name}: "
+                             "trang bị hỏng (XML sai). Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi lại.",
+                             f"Cannot read sheet {shown_name(sheet, 40)!r} of {self.name}: broken XML "
+                             f"({str(exc)[:120]}).") from None
+        self._mark_cache[sheet] = marks
+        return marks
 
     def error_cells(self, sheet: str) -> dict[tuple[int, int], str]:
         """0-based (row, col) → Excel error value (#REF!, #DIV/0!…) of cells holding one.
@@ -330,17 +315,8 @@ class ReturnFile:
         if self.kind == "ods":
             table = self._ods_tables.get(sheet)
             return dict(table.errors) if table else {}
-        data = self._sheet_xml(sheet)
-        if data is None or b't="e"' not in data:
-            return {}
-        out: dict[tuple[int, int], str] = {}
-        for match in _ERROR_CELL.finditer(data):
-            ref = _REF.search(match.group(1))
-            value = _VALUE.search(match.group(2))
-            if ref:
-                text = unescape(value.group(1).decode("utf-8", "replace"), _ENTITIES) if value else "#N/A"
-                out[_rowcol(ref.group(1))] = text.strip() or "#N/A"
-        return out
+        marks = self._marks(sheet)
+        return dict(marks.errors) if marks is not None else {}
 
     # -- OpenDocument ------------------------------------------------------------------------------------------
     @cached_property

@@ -8,8 +8,10 @@ gigabytes.  Everything here is cheap and bounded; a refusal is an
 
 from __future__ import annotations
 
+import errno
 import html
 import lzma
+import os
 import re
 import stat
 import struct
@@ -76,6 +78,48 @@ def shown_name(name: str | Path, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# What the operating system says, in the user's language: strerror is English (or the C locale's)
+_OS_ERRORS = {
+    errno.EACCES: ("không có quyền đọc", "permission denied"),
+    errno.EPERM: ("không được phép", "operation not permitted"),
+    errno.ENOENT: ("không tìm thấy (đã bị xóa hoặc chuyển đi)", "not found (deleted or moved)"),
+    errno.EISDIR: ("là thư mục", "is a directory"),
+    errno.ENOTDIR: ("đường dẫn không phải thư mục", "not a directory"),
+    errno.ELOOP: ("liên kết vòng", "too many levels of links"),
+    errno.ENAMETOOLONG: ("tên quá dài", "name too long"),
+    errno.EIO: ("lỗi đọc ổ đĩa", "input/output error"),
+    errno.ENOSPC: ("ổ đĩa đã đầy", "no space left on the disk"),
+    errno.EROFS: ("ổ đĩa chỉ cho đọc", "read-only file system"),
+    errno.EMFILE: ("mở quá nhiều tệp cùng lúc", "too many open files"),
+    errno.ENFILE: ("mở quá nhiều tệp cùng lúc", "too many open files"),
+    errno.EBUSY: ("tệp đang bị chương trình khác dùng", "busy"),
+    errno.ETXTBSY: ("tệp đang bị chương trình khác dùng", "busy"),
+    errno.EAGAIN: ("tệp tạm thời không đọc được", "temporarily unavailable"),
+    errno.ENXIO: ("thiết bị không có", "no such device"),
+    errno.ENODEV: ("thiết bị không có", "no such device"),
+    errno.EINVAL: ("không đọc được theo cách này", "invalid argument"),
+}
+
+
+def os_error_text(exc: OSError, lang: str = "vi") -> str:
+    """An OS error as a person reads it, in Vietnamese (or English), never the system's English text."""
+    known = _OS_ERRORS.get(exc.errno or -1)
+    if known is not None:
+        return known[1] if lang == "en" else known[0]
+    code = errno.errorcode.get(exc.errno or -1, type(exc).__name__)
+    return f"lỗi hệ thống {code}" if lang != "en" else f"system error {code}"
+
+
+_SHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """Text from a file as the program shows it (terminal, error sheet, summary): every control or
+    bidirectional-override character written as ``<U+202E>``, so it can neither reorder nor hide what
+    follows; JSON keeps the raw text."""
+    return _SHOWN.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text) if _SHOWN.search(text) else text
+
+
 def sniff(path: Path) -> Sniffed:
     """Identify a workbook and check it is safe to parse; raise UnreadableFile if not."""
     name = shown_name(path)
@@ -86,13 +130,19 @@ def sniff(path: Path) -> Sniffed:
         if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block or never end
             raise refuse("not-a-file", f"{name} không phải tệp thông thường.", f"{name} is not a regular file.")
         size = info.st_size
-        with path.open("rb") as handle:
+        # opened without blocking, and looked at again once open: a pipe put in its place meanwhile
+        # would otherwise wait for a writer forever
+        handle = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)),
+                           "rb")
+        with handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise refuse("not-a-file", f"{name} không phải tệp thông thường.", f"{name} is not a regular file.")
             head = handle.read(512)
     except FileNotFoundError:
         raise refuse("not-found", f"Không tìm thấy tệp {name}.", f"File not found: {name}.") from None
     except OSError as exc:
-        why = exc.strerror or type(exc).__name__
-        raise refuse("os-error", f"Không mở được tệp {name}: {why}.", f"Cannot open {name}: {why}.") from None
+        raise refuse("os-error", f"Không mở được tệp {name}: {os_error_text(exc)}.",
+                     f"Cannot open {name}: {os_error_text(exc, 'en')}.") from None
     if size > MAX_FILE_BYTES:
         raise refuse("too-large", f"Tệp {name} quá lớn ({size // 1_048_576} MB, tối đa 50 MB).",
                      f"{name} is too large.")
@@ -193,9 +243,13 @@ def _manifest_encrypted(archive: zipfile.ZipFile) -> bool:
 
 
 def _check_xml(name: str, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """No DTD anywhere: no entities, so no billion laughs, whatever parser reads it later."""
+    """No DTD anywhere: no entities, so no billion laughs, whatever parser reads it later.
+
+    Every part is looked at, whatever its name: a reader finds a sheet through the relationships, so a
+    sheet stored as ``sheet1.dat`` is parsed all the same.  Parts that are not XML (images, VBA) are
+    told by their first bytes and skipped."""
     for info in infos:
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")) or info.file_size == 0:
+        if info.file_size == 0 or info.is_dir():
             continue
         if _prolog_has_dtd(archive, info):
             raise refuse("xml-dtd", f"Tệp {name} chứa khai báo XML nguy hiểm (DTD/ENTITY): từ chối đọc.",
@@ -216,6 +270,8 @@ def _prolog_has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
                 break
             if not seen:
                 wide = b"\x00" in chunk[:4]
+                if not _may_be_xml(chunk, wide):
+                    return False
             seen += chunk
             text = seen.replace(b"\x00", b"") if wide else seen
             root = _ROOT.search(text)
@@ -223,6 +279,19 @@ def _prolog_has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
                 return bool(_DTD.search(text, 0, root.start()))
     text = seen.replace(b"\x00", b"") if wide else seen
     return bool(_DTD.search(text)) or len(seen) >= _PROLOG_LIMIT
+
+
+def _may_be_xml(head: bytes, wide: bool) -> bool:
+    """Whether a part could be read as XML: its first non-blank character (after a byte order mark) is ``<``.
+
+    An XML parser rejects anything else before the first markup, so a part that does not start so
+    cannot carry a DTD that a parser would act on."""
+    text = head.replace(b"\x00", b"") if wide else head
+    for mark in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if text.startswith(mark):
+            text = text[len(mark):]
+            break
+    return text.lstrip(b" \t\r\n")[:1] == b"<"
 
 
 # -- OLE compound files: .xls, or a workbook encrypted with a password to open ------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,22 @@ from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.findings import Finding
 from gnbv_templates.outputs import atomic_path
 from gnbv_templates.report.annotate import annotate
+
+NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def strict(value: Any) -> Any:
+    """A value JSON can hold: NaN and ±infinity (a cell can hold them) become the strings "NaN",
+    "Infinity" and "-Infinity"; anything else that is not plain data becomes its text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return NON_FINITE[repr(value)]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict(v) for v in value]
+    return str(value)
 
 
 class Report(Outcome):
@@ -39,11 +56,12 @@ class Report(Outcome):
             "period": self.period,
             "catalog_version": self.catalog_version,
             "counts": self.counts,
-            "findings": [f.as_dict(lang) for f in self.findings],
-        } | ({"receipt": self.receipt.as_dict(lang)} if self.receipt is not None else {})
+            "findings": [strict(f.as_dict(lang)) for f in self.findings],
+        } | ({"receipt": strict(self.receipt.as_dict(lang))} if self.receipt is not None else {})
 
     def to_json(self, lang: str = "vi") -> str:
-        return json.dumps(self.as_dict(lang), ensure_ascii=False, indent=1)
+        """Strict JSON (RFC 8259): a value that is not a finite number is written as a string (see as_dict)."""
+        return json.dumps(self.as_dict(lang), ensure_ascii=False, indent=1, allow_nan=False)
 
     def write_json(self, path: Path | str, lang: str = "vi") -> Path:
         with atomic_path(path, inputs=(self.file,)) as tmp:

@@ -1,0 +1,368 @@
+"""Which cells of a sheet's XML hold a formula, a computed value, or an Excel error.
+
+The XML parser (expat, with no DTD: ``safety.sniff`` refused any) is the definition.  Elements are
+matched by local name, as the value reader (python-calamine) matches them: ``<x:c>`` and ``<c>`` are
+one cell whatever prefix or namespace is declared, so a prefix cannot hide a formula from the checks
+while its value is still read.  A cell counts only inside ``sheetData/row``; a formula only as a
+direct child of a cell.
+
+Parsing every element of fifteen sheets in Python costs several times a whole validation, so the
+common shape is read faster: UTF-8, no prefixed sheet elements, no comment, CDATA section or
+processing instruction inside the sheet data.  There every ``<`` starts a tag, and only the tags
+around a ``<f`` or a ``t="e"`` need to be read exactly.  Anything the fast reading does not fully
+understand sends the whole sheet to the parser; ``tests/test_hostile_xml.py`` checks that both
+readings agree on mutated sheets.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from xml.parsers import expat
+
+Pos = tuple[int, int]
+
+
+class SheetXmlError(ValueError):
+    """The sheet XML is not well-formed (or declares what no sheet needs)."""
+
+
+@dataclass
+class SheetMarks:
+    formulas: dict[Pos, str] = field(default_factory=dict)  # "" for a shared formula's followers
+    uncached: set[Pos] = field(default_factory=set)  # a formula with no computed value
+    errors: dict[Pos, str] = field(default_factory=dict)  # #REF!, #DIV/0! …
+
+
+def scan(data: bytes, *, max_rows: int, max_cols: int) -> SheetMarks:
+    """Formulas, uncached formulas and error values of a worksheet part (0-based positions)."""
+    fast = _fast(data, max_rows, max_cols)
+    return fast if fast is not None else parse(data, max_rows=max_rows, max_cols=max_cols)
+
+
+# -- the parser ------------------------------------------------------------------------------------------------
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def parse(data: bytes, *, max_rows: int, max_cols: int) -> SheetMarks:
+    """The reference reading, element by element (raises SheetXmlError if the XML is not well-formed)."""
+    marks = SheetMarks()
+    parser = expat.ParserCreate()  # no namespace processing: names are matched by their local part
+    parser.buffer_text = True
+    stack: list[str] = []
+    state = {"row": -1, "col": -1, "cell": None, "t": "", "formula": None, "value": None, "text": None}
+
+    def forbid(*_: object) -> None:
+        raise SheetXmlError("DTD or entity declaration")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        parent = stack[-1] if stack else ""
+        stack.append(local)
+        if local == "row" and parent == "sheetData":
+            state["row"] = _row_number(attrs, state["row"])
+            state["col"] = -1
+        elif local == "c" and parent == "row" and len(stack) >= 3 and stack[-3] == "sheetData":
+            row, col = _cell_position(attrs, state["row"], state["col"])
+            state["row"], state["col"] = row, col
+            state.update(cell=(row, col), t=_attr(attrs, "t"), formula=None, value=None)
+        elif local in ("f", "v") and parent == "c" and state["cell"] is not None:
+            state["text"] = []
+            parser.CharacterDataHandler = state["text"].append
+
+    def end(name: str) -> None:
+        local = stack.pop() if stack else _local(name)
+        if local in ("f", "v") and state["text"] is not None and stack and stack[-1] == "c":
+            text = "".join(state["text"])
+            state["text"] = None
+            parser.CharacterDataHandler = None
+            if local == "f":
+                state["formula"] = text
+            elif state["value"] is None:
+                state["value"] = text
+        elif local == "c" and state["cell"] is not None and stack and stack[-1] == "row":
+            _record(marks, state["cell"], state["t"], state["formula"], state["value"], max_rows, max_cols)
+            state["cell"] = None
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise SheetXmlError(str(exc)) from None
+    return marks
+
+
+def _attr(attrs: dict[str, str], local: str) -> str:
+    if local in attrs:
+        return attrs[local]
+    for key, value in attrs.items():  # a prefixed attribute (x:r) is read as calamine reads it
+        if _local(key) == local:
+            return value
+    return ""
+
+
+def _row_number(attrs: dict[str, str], previous: int) -> int:
+    text = _attr(attrs, "r").strip()
+    return int(text) - 1 if text.isdigit() and 0 < len(text) < 10 else previous + 1
+
+
+_A1 = re.compile(r"\s*([A-Za-z]{1,4})(\d{1,9})\s*")
+
+
+def _cell_position(attrs: dict[str, str], row: int, col: int) -> Pos:
+    match = _A1.fullmatch(_attr(attrs, "r"))
+    if match is None:
+        return (max(row, 0), col + 1)
+    number = 0
+    for ch in match.group(1).upper():
+        number = number * 26 + ord(ch) - 64
+    return int(match.group(2)) - 1, number - 1
+
+
+def _record(marks: SheetMarks, at: Pos, kind: str, formula: str | None, value: str | None,
+            max_rows: int, max_cols: int) -> None:
+    if not (0 <= at[0] < max_rows and 0 <= at[1] < max_cols):
+        return  # past what is read of a sheet; the size guard has refused anything far larger
+    if formula is not None:
+        marks.formulas[at] = formula
+        if value is None or value == "":
+            marks.uncached.add(at)
+    if kind.strip() == "e":
+        marks.errors[at] = (value or "").strip() or "#N/A"
+
+
+# -- the fast reading of the common shape ------------------------------------------------------------------
+
+_PREFIXED = re.compile(rb":(?:sheetData|row|c|f|v)[\s/>]")  # (or such text in a formula: then slower, not wrong)
+_F_TAG = re.compile(rb"<f[\s/>]")
+_T_CANDIDATE = re.compile(rb"""t=["'][^s]|t\s+=|t=\s""")
+_START = re.compile(rb"""<([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(/?)>""")
+_ATTR = re.compile(rb"""([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
+_CELL_TAG = re.compile(rb"<c[\s/>]")
+
+
+class _Unusual(Exception):
+    """Something the fast reading does not fully understand: the parser decides."""
+
+
+def _fast(data: bytes, max_rows: int, max_cols: int) -> SheetMarks | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
+        return None
+    encoding = _ENCODING.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
+        return None
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    declaration = _DECLARATION.match(body)
+    if body.find(b"<!") >= 0 or body.find(b"<?", declaration.end() if declaration else 0) >= 0:
+        return None  # a comment, CDATA section or processing instruction: only a parser reads those right
+    if _PREFIXED.search(body):
+        return None
+    start = body.find(b"<sheetData")
+    if start < 0:
+        return None
+    opened = _START.match(body, start)
+    if opened is None or opened.group(1) != b"sheetData":
+        return None
+    if opened.group(3):  # <sheetData/>: no cells
+        return SheetMarks() if body.count(b"<sheetData") == 1 else None
+    end = body.find(b"</sheetData>", opened.end())
+    if end < 0 or body.find(b"<sheetData", opened.end()) >= 0:
+        return None
+    marks = SheetMarks()
+    try:
+        cells: dict[int, tuple[Pos, str, str | None, str | None]] = {}
+        plain: set[int] = set()
+        for match in _PLAIN_FORMULA_CELL.finditer(body, opened.end(), end):
+            plain.add(match.end(3) + 1)  # where its <f starts
+            letters, digits, attrs, formula, value = match.groups()
+            kind = _T_ATTR.search(attrs) if b"t=" in attrs else None
+            cells[match.start()] = ((int(digits) - 1, _column(letters)),
+                                    kind.group(1).decode("ascii", "replace") if kind else "",
+                                    _cached_text(formula or b""), None if value is None else _cached_text(value))
+        if len(plain) != body.count(b"<f", opened.end(), end):  # some formula is written otherwise
+            for match in _F_TAG.finditer(body, opened.end(), end):
+                cell_at = _enclosing_cell(body, match.start(), opened.end())
+                if match.start() not in plain and cell_at not in cells:
+                    cells[cell_at] = _cell(body, cell_at, end)
+        for match in _T_CANDIDATE.finditer(body, opened.end(), end):  # any t= but the usual t="s…"
+            tag_at = body.rfind(b"<", opened.end(), match.start())
+            tag = _START.match(body, tag_at) if tag_at >= 0 else None
+            if tag is None or tag.end() <= match.start():
+                raise _Unusual  # an attribute outside any tag the pattern reads
+            if tag.group(1) != b"c" or tag_at in cells:
+                continue
+            if _attrs(tag.group(2)).get("t", "").strip() == "e":
+                cells[tag_at] = _cell(body, tag_at, end)
+    except (_Unusual, UnicodeDecodeError):
+        return None
+    for at, kind, formula, value in cells.values():
+        _record(marks, at, kind, formula, value, max_rows, max_cols)
+    return marks
+
+
+# A formula cell as Excel, LibreOffice, openpyxl and xlsxwriter write it, read exactly by one pattern:
+# reference first, plain attributes, a formula, at most one value, nothing else.
+_PLAIN_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"((?: [a-z]+="[^"&<]*")*)>'
+    rb'<f(?: [a-z]+="[^"&<]*")*(?:/>|>([^<]*)</f>)(?:<v>([^<]*)</v>|<v/>|<v></v>)?</c>')
+_T_ATTR = re.compile(rb' t="([^"]*)"')
+
+
+@lru_cache(maxsize=4096)
+def _column(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number - 1
+
+
+@lru_cache(maxsize=65_536)
+def _cached_text(raw: bytes) -> str:
+    """Formula texts repeat from sheet to sheet and file to file."""
+    return _text(raw)
+
+
+def _enclosing_cell(body: bytes, at: int, floor: int) -> int:
+    """Where the <c> tag holding the tag at ``at`` starts."""
+    cell_at = body.rfind(b"<c", floor, at)
+    while cell_at >= 0 and not _CELL_TAG.match(body, cell_at):
+        cell_at = body.rfind(b"<c", floor, cell_at)
+    if cell_at < 0:
+        raise _Unusual
+    return cell_at
+
+
+def _cell(body: bytes, cell_at: int, limit: int) -> tuple[Pos, str, str | None, str | None]:
+    """(position, t, formula text, computed value) of the cell whose tag starts at ``cell_at``."""
+    tag = _START.match(body, cell_at)
+    if tag is None or tag.group(1) != b"c" or tag.group(3):
+        raise _Unusual
+    close = body.find(b"</c>", tag.end(), limit)
+    if close < 0:
+        raise _Unusual
+    inner = body[tag.end():close]
+    if _CELL_TAG.search(inner) or b"</c " in inner or b"</c\n" in inner:
+        raise _Unusual
+    attrs = _attrs(tag.group(2))
+    ref = _A1.fullmatch(attrs.get("r", ""))
+    if ref is None:
+        raise _Unusual  # counting cells needs every row and cell before it: the parser does that
+    position = _cell_position(attrs, 0, -1)
+    formula: str | None = None
+    value: str | None = None
+    pos = 0
+    while True:  # the children of the cell: each one a tag, text only inside them
+        lt = inner.find(b"<", pos)
+        if lt < 0:
+            if inner[pos:].strip():
+                raise _Unusual
+            break
+        if inner[pos:lt].strip():
+            raise _Unusual  # text directly in a cell
+        child = _START.match(inner, lt)
+        if child is None:
+            raise _Unusual
+        name = child.group(1)
+        if child.group(3):
+            text = ""
+            pos = child.end()
+        else:
+            closing = b"</" + name + b">"
+            stop = inner.find(closing, child.end())
+            if stop < 0:
+                raise _Unusual
+            raw = inner[child.end():stop]
+            if name in (b"f", b"v") and b"<" in raw:
+                raise _Unusual
+            text = _text(raw) if name in (b"f", b"v") else ""
+            if name not in (b"f", b"v") and inner.count(b"<" + name, child.end(), stop):
+                raise _Unusual  # nested elements of one name: leave it to the parser
+            pos = stop + len(closing)
+        if name == b"f" and formula is None:
+            formula = text
+        elif name == b"v" and value is None:
+            value = text
+    return position, attrs.get("t", ""), formula, value
+
+
+_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)")
+
+
+def _attrs(raw: bytes) -> dict[str, str]:
+    return {m.group(1).decode("ascii", "replace"): _text(m.group(2) if m.group(2) is not None else m.group(3))
+            for m in _ATTR.finditer(raw)}
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as an XML parser normalises line ends
+    if "&" not in text:
+        return text
+    if _REFERENCE.search(text):
+        raise _Unusual  # not one of XML's own references: the parser decides (and refuses it)
+    return html.unescape(text)
+
+
+# -- where formula cells are, for rewriting a sheet ------------------------------------------------------------
+
+
+def formula_cells(data: bytes) -> list[tuple[int, int, dict[str, str], dict[str, str], str, Pos]]:
+    """(start, end byte, cell attributes, formula attributes, formula text, position) of every formula cell.
+
+    For rewriting a sheet this program wrote (the annotated copy): the parser gives each cell's exact
+    span, whatever the attribute order or quoting."""
+    found: list[tuple[int, int, dict[str, str], dict[str, str], str, Pos]] = []
+    parser = expat.ParserCreate()
+    stack: list[str] = []
+    state: dict = {"cell": None}
+
+    def forbid(*_: object) -> None:
+        raise SheetXmlError("DTD or entity declaration")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        parent = stack[-1] if stack else ""
+        stack.append(local)
+        if local == "row" and parent == "sheetData":
+            state["row"] = _row_number(attrs, state.get("row", -1))
+            state["col"] = -1
+        elif local == "c" and parent == "row":
+            at = _cell_position(attrs, state.get("row", 0), state.get("col", -1))
+            state["row"], state["col"] = at
+            state["cell"] = {"start": parser.CurrentByteIndex, "attrs": attrs, "at": at, "f": None}
+        elif local == "f" and parent == "c" and state["cell"] is not None:
+            state["cell"]["f"] = (attrs, [])
+            parser.CharacterDataHandler = state["cell"]["f"][1].append
+
+    def end(name: str) -> None:
+        local = stack.pop() if stack else _local(name)
+        cell = state["cell"]
+        if local == "f" and cell is not None:
+            parser.CharacterDataHandler = None
+        elif local == "c" and cell is not None:
+            index = parser.CurrentByteIndex
+            close = data.find(b">", index) + 1 if data.startswith(b"</", index) else index
+            if cell["f"] is not None:
+                attrs, text = cell["f"]
+                found.append((cell["start"], close, dict(cell["attrs"]), dict(attrs), "".join(text), cell["at"]))
+            state["cell"] = None
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise SheetXmlError(str(exc)) from None
+    return found
