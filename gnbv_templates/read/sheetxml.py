@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.parsers import expat
@@ -49,54 +50,103 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-def parse(data: bytes, *, max_rows: int, max_cols: int) -> SheetMarks:
-    """The reference reading, element by element (raises SheetXmlError if the XML is not well-formed)."""
-    marks = SheetMarks()
+class _Walk:
+    """Where the parser is in a sheet: the open elements, the row and column, the cell being read."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.row, self.col = -1, -1
+        self.cell: Pos | None = None
+        self.start = 0  # byte where the cell's tag starts
+        self.attrs: dict[str, str] = {}
+        self.kind = ""
+        self.formula: str | None = None
+        self.formula_attrs: dict[str, str] = {}
+        self.value: str | None = None
+        self.text: list[str] | None = None
+
+    def open(self, name: str, attrs: dict[str, str]) -> str:
+        """Enter an element; returns what it is to the walk: "row", "cell", "f", "v" or ""."""
+        local = _local(name)
+        parent = self.stack[-1] if self.stack else ""
+        self.stack.append(local)
+        if local == "row" and parent == "sheetData":
+            self.row, self.col = _row_number(attrs, self.row), -1
+            return "row"
+        if local == "c" and parent == "row" and len(self.stack) >= 3 and self.stack[-3] == "sheetData":
+            self.row, self.col = _cell_position(attrs, self.row, self.col)
+            self.cell, self.attrs, self.kind = (self.row, self.col), attrs, _attr(attrs, "t")
+            self.formula, self.formula_attrs, self.value = None, {}, None
+            return "cell"
+        if local in ("f", "v") and parent == "c" and self.cell is not None:
+            self.text = []
+            if local == "f":
+                self.formula_attrs = attrs
+            return local
+        return ""
+
+    def close(self, name: str) -> str:
+        """Leave an element; returns "cell" when a cell is complete."""
+        local = self.stack.pop() if self.stack else _local(name)
+        inside_cell = bool(self.stack) and self.stack[-1] == "c"
+        if local in ("f", "v") and self.text is not None and inside_cell:
+            text, self.text = "".join(self.text), None
+            if local == "f":
+                self.formula = text
+            elif self.value is None:
+                self.value = text
+            return local
+        if local == "c" and self.cell is not None and self.stack and self.stack[-1] == "row":
+            return "cell"
+        return ""
+
+
+def _parser(walk: _Walk, on_cell: Callable[[expat.XMLParserType], None]) -> expat.XMLParserType:
     parser = expat.ParserCreate()  # no namespace processing: names are matched by their local part
     parser.buffer_text = True
-    stack: list[str] = []
-    state = {"row": -1, "col": -1, "cell": None, "t": "", "formula": None, "value": None, "text": None}
 
     def forbid(*_: object) -> None:
         raise SheetXmlError("DTD or entity declaration")
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        parent = stack[-1] if stack else ""
-        stack.append(local)
-        if local == "row" and parent == "sheetData":
-            state["row"] = _row_number(attrs, state["row"])
-            state["col"] = -1
-        elif local == "c" and parent == "row" and len(stack) >= 3 and stack[-3] == "sheetData":
-            row, col = _cell_position(attrs, state["row"], state["col"])
-            state["row"], state["col"] = row, col
-            state.update(cell=(row, col), t=_attr(attrs, "t"), formula=None, value=None)
-        elif local in ("f", "v") and parent == "c" and state["cell"] is not None:
-            state["text"] = []
-            parser.CharacterDataHandler = state["text"].append
+        what = walk.open(name, attrs)
+        if what == "cell":
+            walk.start = parser.CurrentByteIndex
+        elif what in ("f", "v") and walk.text is not None:
+            parser.CharacterDataHandler = walk.text.append
 
     def end(name: str) -> None:
-        local = stack.pop() if stack else _local(name)
-        if local in ("f", "v") and state["text"] is not None and stack and stack[-1] == "c":
-            text = "".join(state["text"])
-            state["text"] = None
+        what = walk.close(name)
+        if what in ("f", "v"):
             parser.CharacterDataHandler = None
-            if local == "f":
-                state["formula"] = text
-            elif state["value"] is None:
-                state["value"] = text
-        elif local == "c" and state["cell"] is not None and stack and stack[-1] == "row":
-            _record(marks, state["cell"], state["t"], state["formula"], state["value"], max_rows, max_cols)
-            state["cell"] = None
+        elif what == "cell":
+            on_cell(parser)
+            walk.cell = None
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.StartDoctypeDeclHandler = forbid
     parser.EntityDeclHandler = forbid
+    return parser
+
+
+def _run(parser: expat.XMLParserType, data: bytes) -> None:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise SheetXmlError(str(exc)) from None
+
+
+def parse(data: bytes, *, max_rows: int, max_cols: int) -> SheetMarks:
+    """The reference reading, element by element (raises SheetXmlError if the XML is not well-formed)."""
+    marks = SheetMarks()
+    walk = _Walk()
+
+    def on_cell(_: expat.XMLParserType) -> None:
+        assert walk.cell is not None
+        _record(marks, walk.cell, walk.kind, walk.formula, walk.value, max_rows, max_cols)
+
+    _run(_parser(walk, on_cell), data)
     return marks
 
 
@@ -185,9 +235,9 @@ def _fast(data: bytes, max_rows: int, max_cols: int) -> SheetMarks | None:
         for match in _PLAIN_FORMULA_CELL.finditer(body, opened.end(), end):
             plain.add(match.end(3) + 1)  # where its <f starts
             letters, digits, attrs, formula, value = match.groups()
-            kind = _T_ATTR.search(attrs) if b"t=" in attrs else None
+            t_attr = _T_ATTR.search(attrs) if b"t=" in attrs else None
             cells[match.start()] = ((int(digits) - 1, _column(letters)),
-                                    kind.group(1).decode("ascii", "replace") if kind else "",
+                                    t_attr.group(1).decode("ascii", "replace") if t_attr else "",
                                     _cached_text(formula or b""), None if value is None else _cached_text(value))
         if len(plain) != body.count(b"<f", opened.end(), end):  # some formula is written otherwise
             for match in _F_TAG.finditer(body, opened.end(), end):
@@ -322,47 +372,13 @@ def formula_cells(data: bytes) -> list[tuple[int, int, dict[str, str], dict[str,
     For rewriting a sheet this program wrote (the annotated copy): the parser gives each cell's exact
     span, whatever the attribute order or quoting."""
     found: list[tuple[int, int, dict[str, str], dict[str, str], str, Pos]] = []
-    parser = expat.ParserCreate()
-    stack: list[str] = []
-    state: dict = {"cell": None}
+    walk = _Walk()
 
-    def forbid(*_: object) -> None:
-        raise SheetXmlError("DTD or entity declaration")
+    def on_cell(parser: expat.XMLParserType) -> None:
+        index = parser.CurrentByteIndex  # where </c> starts
+        close = data.find(b">", index) + 1 if data.startswith(b"</", index) else index
+        if walk.formula is not None and walk.cell is not None:
+            found.append((walk.start, close, dict(walk.attrs), dict(walk.formula_attrs), walk.formula, walk.cell))
 
-    def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        parent = stack[-1] if stack else ""
-        stack.append(local)
-        if local == "row" and parent == "sheetData":
-            state["row"] = _row_number(attrs, state.get("row", -1))
-            state["col"] = -1
-        elif local == "c" and parent == "row":
-            at = _cell_position(attrs, state.get("row", 0), state.get("col", -1))
-            state["row"], state["col"] = at
-            state["cell"] = {"start": parser.CurrentByteIndex, "attrs": attrs, "at": at, "f": None}
-        elif local == "f" and parent == "c" and state["cell"] is not None:
-            state["cell"]["f"] = (attrs, [])
-            parser.CharacterDataHandler = state["cell"]["f"][1].append
-
-    def end(name: str) -> None:
-        local = stack.pop() if stack else _local(name)
-        cell = state["cell"]
-        if local == "f" and cell is not None:
-            parser.CharacterDataHandler = None
-        elif local == "c" and cell is not None:
-            index = parser.CurrentByteIndex
-            close = data.find(b">", index) + 1 if data.startswith(b"</", index) else index
-            if cell["f"] is not None:
-                attrs, text = cell["f"]
-                found.append((cell["start"], close, dict(cell["attrs"]), dict(attrs), "".join(text), cell["at"]))
-            state["cell"] = None
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.StartDoctypeDeclHandler = forbid
-    parser.EntityDeclHandler = forbid
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise SheetXmlError(str(exc)) from None
+    _run(_parser(walk, on_cell), data)
     return found
