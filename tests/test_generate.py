@@ -101,7 +101,8 @@ def test_print_setup_protection_and_panes(book, catalog, units):
         assert ws.page_setup.orientation == "landscape"
         assert str(ws.page_setup.paperSize) == "9"  # A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the OOXML default, left out
+        # as many pages across as keep the 11 pt text at 8 pt or larger (1 is the OOXML default, left out)
+        assert int(ws.page_setup.fitToWidth or 1) == {"B02": 3, "B15": 2}.get(layout.id, 1)
         assert ws.page_setup.fitToHeight == 0
         assert ws.print_title_rows == f"${layout.heading_top + 1}:${layout.number_row + 1}"
         assert ws.protection.sheet and not ws.protection.password

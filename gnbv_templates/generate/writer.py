@@ -81,6 +81,18 @@ class _Formats:
         return self.get(**base, pattern=14, fg_color=NA_FILL, bg_color="#FFFFFF", locked=True)
 
 
+# A4 landscape inside 0.4-inch margins, in pixels at 96 an inch; a column of width w is 7w + 5 pixels
+# (the default font's digit, and padding), as Excel and LibreOffice with Calibri's metrics count it
+PRINTABLE_PIXELS = 1045
+MIN_PRINT_SCALE = 8 / 11  # the forms' 11 pt text may shrink to 8 pt on paper, no further
+
+
+def pages_wide(widths: Iterable[float]) -> int:
+    """The fewest pages across that print these columns at 8 pt or larger."""
+    pixels = sum(7 * w + 5 for w in widths)
+    return max(1, math.ceil(pixels * MIN_PRINT_SCALE / PRINTABLE_PIXELS))
+
+
 def _heights(text: str, width: float) -> float:
     lines = max(1, math.ceil(len(text) * 1.1 / max(width, 1)))
     return 15.0 * lines
@@ -155,15 +167,15 @@ class PackWriter:
         first_col = d.first_data_col
         wide = len(d.columns) > 10  # many columns: narrower text so the printed page stays legible
         label_width = 36 if wide else 48
-        ws.set_column(0, 0, 5 if wide else 6)
-        ws.set_column(1, 1, label_width)
-        ws.set_column(2, 2, 6 if wide else 7)
-        if d.row_measures:
-            ws.set_column(3, 3, 11)
+        widths = [5 if wide else 6, label_width, 6 if wide else 7] + ([11] if d.row_measures else [])
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
         for col in d.columns:
             c = layout.col_index[col.code]
             width = col.width or (8 if col.measure == "%" else (10.5 if wide else 12))
-            ws.set_column(c, c, min(width, 12) if wide and col.measure == "text" else width)
+            width = min(width, 12) if wide and col.measure == "text" else width
+            ws.set_column(c, c, width)
+            widths.append(width)
         self._write_header(ws, fmt, layout)
         self._write_headings(ws, fmt, layout)
         computed = evaluator(layout).run(values)
@@ -187,7 +199,7 @@ class PackWriter:
         ws.freeze_panes(layout.first_data_row, first_col)
         ws.set_paper(9)
         ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(pages_wide(widths), 0)  # more pages across rather than type under 8 pt
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         ws.repeat_rows(layout.heading_top, layout.number_row)
         ws.print_area(0, 0, layout.last_data_row + 6, last_col)

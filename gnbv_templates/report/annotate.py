@@ -17,23 +17,22 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.styles import PatternFill
 
 from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.errors import OutputError
-from gnbv_templates.findings import ERROR, Finding, text
+from gnbv_templates.findings import ERROR, Finding
 from gnbv_templates.forms.model import DERIVED, INPUT
 from gnbv_templates.generate.writer import DERIVED_FILL, INPUT_FILL
 from gnbv_templates.outputs import atomic_path
 from gnbv_templates.read.identify import RESULT_SHEET
 from gnbv_templates.read.reader import MAX_COLS, MAX_ROWS, open_return
-from gnbv_templates.read.safety import refuse, shown_name
+from gnbv_templates.read.safety import printable, refuse, shown_name
+from gnbv_templates.report.result_sheet import write_result_sheet
 
 AUTHOR = "gnbv"
 _KEPT = "\n────────\n"  # between a comment the file already had and ours
 RED, AMBER = "FFC7CE", "FFE699"
-MAX_LINKS = 65_000  # Excel allows 65,530 hyperlinks per sheet
 
 
 def _text(cell: Any, value: Any) -> None:
@@ -71,7 +70,7 @@ def annotate(report: Outcome, out: Path | str, *, lang: str = "vi") -> Path:
         del book[RESULT_SHEET]
     kinds = _kinds(report)
     _clear_marks(book, kinds)
-    _result_sheet(book, report, lang)
+    write_result_sheet(book, report, lang, shown=printable)
     _mark(book, report.findings, lang)
     book.active = 0
     for ws in book.worksheets:
@@ -121,65 +120,6 @@ def _clear_marks(book: Any, kinds: dict[tuple[str, str], str]) -> None:
                 kind = kinds.get((ws.title, cell.coordinate))
                 color = INPUT_FILL if kind == INPUT else DERIVED_FILL if kind == DERIVED else None
                 cell.fill = PatternFill("solid", fgColor=color.lstrip("#")) if color else PatternFill(None)
-
-
-def _result_sheet(book: Any, report: Outcome, lang: str) -> None:
-    ws = book.create_sheet(RESULT_SHEET, 0)
-    counts = report.counts
-    bold = Font(bold=True)
-    lines = [text("annotate.title", lang, file=Path(report.file).name),
-             text("annotate.unit", lang, unit=report.unit, unit_name=report.unit_name),
-             text("annotate.period", lang, period=report.period),
-             text("annotate.counts", lang, errors=counts["error"], warnings=counts["warning"]),
-             text("annotate.help", lang)]
-    receipt = getattr(report, "receipt", None)  # checked into a register: what changed since the last version
-    if receipt is not None:
-        lines.append(receipt.summary(lang))
-    for i, line in enumerate(lines, 1):
-        _text(ws.cell(i, 1), line)
-    ws.cell(1, 1).font = Font(bold=True, size=13)
-    top = len(lines) + 2
-    for c, title in enumerate(text("annotate.heading", lang).split("|"), 1):
-        _text(ws.cell(top, c), title)
-        ws.cell(top, c).font = bold
-        ws.cell(top, c).fill = PatternFill("solid", fgColor="D9E2F3")
-    for i, f in enumerate(report.findings, 1):
-        r = top + i
-        values = (i, text(f"severity.{f.severity}", lang), f.form, f.sheet, f.cell, f.row, f.row_label,
-                  f.col, f.value, f.expected, f.message(lang), f.code, f.rule)
-        for c, value in enumerate(values, 1):
-            _text(ws.cell(r, c), value)
-        ws.cell(r, 2).fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else AMBER)
-        ws.cell(r, 11).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(r, 7).alignment = Alignment(wrap_text=True, vertical="top")
-        lines = max(len(f.message(lang)) // 80 + 1, len(f.row_label) // 45 + 1)
-        ws.row_dimensions[r].height = 15 * min(lines, 8)
-        if f.sheet and f.cell and f.sheet in book.sheetnames and i <= MAX_LINKS:
-            target = ws.cell(r, 5)
-            sheet = f.sheet.replace("'", "''")
-            target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{sheet}'!{f.cell}",
-                                         display=f.cell)
-            target.font = Font(color="0563C1", underline="single")
-    if receipt is not None:
-        start = top + len(report.findings) + 2
-        for r, values in enumerate(receipt.sheet_rows(lang), start):
-            for c, value in enumerate(values, 1):
-                _text(ws.cell(r, c), value)
-                if r < start + 2:  # the receipt's title and its column headings
-                    ws.cell(r, c).font = bold
-                elif len(values) > 1:
-                    ws.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
-            if r >= start + 2 and len(values) > 10:
-                lines = max(len(str(values[10] or "")) // 80 + 1, len(str(values[1] or "")) // 9 + 1)
-                ws.row_dimensions[r].height = 15 * min(lines, 8)
-    for letter, width in zip("ABCDEFGHIJKLM", (5, 9, 6, 10, 7, 8, 40, 7, 12, 12, 70, 24, 26), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = ws.cell(top + 1, 1)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _mark(book: Any, findings: list[Finding], lang: str) -> None:

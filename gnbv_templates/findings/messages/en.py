@@ -109,7 +109,20 @@ TEXTS: dict[str, str] = {
     "annotate.unit": "Unit: {unit} {unit_name}",
     "annotate.period": "Period: {period}",
     "annotate.counts": "Errors: {errors} · Warnings: {warnings}",
-    "annotate.help": "Click a cell address in column E to go to the cell; errors are red, warnings amber, each "
-                     "with a note.",
-    "annotate.heading": "No|Severity|Form|Sheet|Cell|Row|Item|Column|Value|Expected|Message|Code|Rule",
+    "annotate.help": "Click a cell address in column D to go to the cell; errors are red, warnings amber, each "
+                     "with a note. “Expected” is the value the cell should hold, or the limit it must keep to "
+                     "(≤, ≥); empty when there is none.",
+    "annotate.hashes": "A cell showing ### is narrower than its number: widen the column (or double-click the right "
+                       "edge of its heading) to see it; nothing is lost.",
+    "annotate.heading": "No|Severity|Form|Cell|Item (row code)|Value|Expected|Message|Kind, basis|Code",
+    # kinds of finding, by the family of their code
+    "kind.structure": "Form structure",
+    "kind.identity": "Unit, period",
+    "kind.value": "Entered value",
+    "kind.derived": "Computed cell (formula)",
+    "kind.relation": "Relation between rows",
+    "kind.rule": "Validation rule",
+    "kind.period": "Against the last period",
+    "kind.file": "File",
+    "kind.internal": "Program error",
 }

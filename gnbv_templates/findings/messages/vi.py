@@ -113,6 +113,19 @@ TEXTS: dict[str, str] = {
     "annotate.unit": "Đơn vị: {unit} {unit_name}",
     "annotate.period": "Kỳ báo cáo: {period}",
     "annotate.counts": "Số lỗi: {errors} · Số cảnh báo: {warnings}",
-    "annotate.help": "Bấm vào địa chỉ ô ở cột E để đến ô có lỗi; ô lỗi tô đỏ, ô cảnh báo tô vàng, có ghi chú.",
-    "annotate.heading": "STT|Mức độ|Biểu|Trang|Ô|Mã dòng|Chỉ tiêu|Mã cột|Giá trị|Giá trị đúng|Nội dung|Mã lỗi|Luật",
+    "annotate.help": "Bấm vào địa chỉ ô ở cột D để đến ô có lỗi; ô lỗi tô đỏ, ô cảnh báo tô vàng, có ghi chú. "
+                     "“Giá trị đúng” ghi số ô phải có, hoặc giới hạn ô phải giữ (≤, ≥); để trống khi không có.",
+    "annotate.hashes": "Ô hiện ### là do cột hẹp hơn con số: kéo rộng cột (hoặc bấm đúp vào mép phải tên cột) "
+                       "để thấy số; số liệu không mất.",
+    "annotate.heading": "STT|Mức độ|Biểu|Ô|Chỉ tiêu (mã dòng)|Giá trị|Giá trị đúng|Nội dung|Loại lỗi, căn cứ|Mã",
+    # kinds of finding, by the family of their code
+    "kind.structure": "Cấu trúc biểu",
+    "kind.identity": "Đơn vị, kỳ báo cáo",
+    "kind.value": "Giá trị nhập",
+    "kind.derived": "Ô tính (công thức)",
+    "kind.relation": "Quan hệ giữa các dòng",
+    "kind.rule": "Luật kiểm tra",
+    "kind.period": "So với kỳ trước",
+    "kind.file": "Tệp",
+    "kind.internal": "Lỗi chương trình",
 }
