@@ -12,18 +12,22 @@ Biểu 15 gets one row per unit below, from that unit's own total row.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gnbv_templates.batch.completeness import Completeness, assess
-from gnbv_templates.batch.folder import find_returns, run
+from gnbv_templates.batch import summary
+from gnbv_templates.batch.completeness import Completeness, _rank, assess
+from gnbv_templates.batch.folder import check_one, find_returns, run
 from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult
-from gnbv_templates.errors import UsageError
+from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms.catalog import Catalog, load_catalog
 from gnbv_templates.forms.context import Settings, load_settings, make_issue
 from gnbv_templates.forms.model import INPUT, FormLayout
+from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.generate.writer import PackWriter
 
@@ -41,6 +45,7 @@ class Consolidation:
     excluded: list[tuple[FileResult, str]] = field(default_factory=list)
     non_additive: list[tuple[str, str, str, str, Any]] = field(default_factory=list)  # unit, form, row, col, value
     include_errors: bool = False
+    summary: tuple[Path, Path] | None = None  # with report_dir: the validation summary (xlsx, json)
 
     @property
     def with_errors(self) -> list[FileResult]:
@@ -62,39 +67,83 @@ def consolidate(
     progress: Callable[[int, int], None] | None = None,
     templates: str | None = None,
     rules: str | None = None,
+    executor: Executor | None = None,
+    report_dir: Path | str | None = None,
 ) -> Consolidation:
+    """Sum the clean returns of the units below ``parent`` into its own return, in one pass over the files.
+
+    Each file is read and checked once; only running sums stay in memory, not the returns.
+    ``executor`` (any ``concurrent.futures.Executor``) runs the files, by default a local process pool
+    of ``jobs`` processes.  With ``report_dir``, the same pass also writes what a folder validation
+    writes there: an annotated copy of every return with findings, and the summary.
+    """
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
         raise UsageError(f"Không có thư mục {folder}.", english=f"No folder {folder}.")
     catalog = catalog or load_catalog(templates)
+    load_rules(rules)  # definition errors once, before the workers start
     units = units if isinstance(units, Units) else load_units(units)
     issue = make_issue(units, parent, period, settings or load_settings(), issued)
     inside = folder.resolve() in out.resolve().parent.parents  # outputs kept in a subfolder of the returns
     paths = find_returns(folder, exclude=out.resolve().parent if inside else None)
+    if report_dir is not None:
+        reports = Path(report_dir).resolve()
+        paths = [p for p in paths if reports not in p.resolve().parents]
     paths = [p for p in paths if p.resolve() != out.resolve()]
-    # pass 1: what each file is (summaries only), then which return counts for each unit
-    summaries = list(run(paths, jobs=jobs, templates=templates, rules=rules, progress=progress))
-    completeness = assess(summaries, units, parent, issue.period.code)
-    result = Consolidation(out, parent, issue.period.code, completeness, include_errors=include_errors)
-    chosen = {r.path for r in completeness.chosen.values()
-              if r.status == VALID or (include_errors and r.status == HAS_ERRORS)}
-    for r in summaries:
-        if r.path not in chosen:
-            result.excluded.append((r, _excluded_because(r, completeness, include_errors)))
-    # pass 2: the chosen returns' values, summed as they arrive
     writer = PackWriter(catalog, issue)
     layouts = {layout.id: layout for layout in writer.layouts()}
-    sums: dict[str, dict[tuple[str, str], Any]] = {form: {} for form in layouts}
-    expected = {r.path: r.sha256 for r in summaries}
-    for read in run([Path(p) for p in sorted(chosen)], jobs=jobs, keep_inputs=True, templates=templates,
-                    rules=rules):
-        if read.sha256 != expected.get(read.path):
-            result.excluded.append((read, "tệp đã thay đổi trong khi tổng hợp"))
+    children = {u.code for u in units.children(parent)}
+
+    def usable(r: FileResult) -> bool:
+        return ((r.status == VALID or (include_errors and r.status == HAS_ERRORS))
+                and r.period == issue.period.code and r.unit in children)
+
+    sums = RunningSums(layouts)
+    summaries: list[FileResult] = []
+    counted: dict[str, FileResult] = {}  # unit → the return whose values are in the sums now
+    for read in run(paths, jobs=jobs, keep_inputs=True, templates=templates, rules=rules, progress=progress,
+                    executor=executor, outdir=Path(report_dir) if report_dir is not None else None):
+        inputs, totals = read.inputs, read.totals
+        read.inputs = read.totals = None  # the summary is kept, the values go into the sums
+        summaries.append(read)
+        if not usable(read):
             continue
-        result.included.append(read)
-        _add(sums, layouts, read, result)
-    writer.write(out, values=sums, preface=lambda book, fmt: _provenance(book, fmt, result, catalog))
+        current = counted.get(read.unit)
+        if current is not None:
+            if _rank(current) <= _rank(read):
+                continue
+            _take_out(sums, current, templates, rules)
+        sums.add(read.unit, inputs, totals)
+        counted[read.unit] = read
+    completeness = assess(summaries, units, parent, issue.period.code)
+    result = Consolidation(out, parent, issue.period.code, completeness, include_errors=include_errors)
+    chosen = {r.path for r in completeness.chosen.values() if usable(r)}
+    if chosen != {r.path for r in counted.values()}:  # only if files were touched while being read
+        raise UnreadableFile("Các tệp biểu đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.",
+                             english="Returns changed while being consolidated; run the command again.")
+    for r in summaries:
+        if r.path in chosen:
+            result.included.append(r)
+            result.non_additive += sums.non_additive.get(r.unit, [])
+        else:
+            result.excluded.append((r, _excluded_because(r, completeness, include_errors)))
+    if report_dir is not None:
+        result.summary = summary.write(summaries, completeness, Path(report_dir))
+    writer.write(out, values=sums.values(), preface=lambda book, fmt: _provenance(book, fmt, result, catalog))
     return result
+
+
+def _take_out(sums: RunningSums, r: FileResult, templates: str | None, rules: str | None) -> None:
+    """A better copy of a unit's return came after this one: read this one again, subtract it.
+
+    Two copies of one unit's return are rare; keeping every return's values in case one turns up
+    is what made consolidation grow with the size of the country.
+    """
+    again = check_one((r.path, None, True, templates, rules))
+    if again.sha256 != r.sha256:
+        raise UnreadableFile(f"Tệp {r.name} đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.",
+                             english=f"{r.name} changed while being consolidated; run the command again.")
+    sums.remove(r.unit, again.inputs, again.totals)
 
 
 def _excluded_because(r: FileResult, c: Completeness, include_errors: bool) -> str:
@@ -113,27 +162,84 @@ def _excluded_because(r: FileResult, c: Completeness, include_errors: bool) -> s
     return "không được chọn"
 
 
-def _add(sums: dict[str, dict[tuple[str, str], Any]], layouts: dict[str, FormLayout], read: FileResult,
-         result: Consolidation) -> None:
-    for form, values in (read.inputs or {}).items():
-        layout = layouts.get(form)
-        if layout is None:
-            continue
-        target = sums[form]
-        for key, value in values.items():
-            cell = layout.cells.get(key)
-            if cell is None or cell.kind != INPUT or value is None:
+_SHIFT = 1074  # 2**-1074 is the smallest double: every double is an integer multiple of it
+
+
+class RunningSums:
+    """The consolidated values, summed as returns arrive: exact, so neither the order the returns
+    arrive in nor a return taken out again (see _take_out) changes a single bit of the result.
+
+    Every number is kept as an integer count of 2**-1074 (what any double is a multiple of); the total
+    is rounded to a double once, at the end.
+    """
+
+    def __init__(self, layouts: dict[str, FormLayout]) -> None:
+        self.layouts = layouts
+        # (form, row, col) → [exact total, returns with a value, of which non-integers]
+        self.cells: dict[tuple[str, str, str], list[int]] = {}
+        self.b15: dict[str, dict[tuple[str, str], Any]] = {}  # unit → its row of Biểu 15
+        self.non_additive: dict[str, list[tuple[str, str, str, str, Any]]] = {}
+
+    def add(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
+            totals: dict[tuple[str, str], Any] | None) -> None:
+        self._take(unit, inputs, totals, 1)
+
+    def remove(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
+               totals: dict[tuple[str, str], Any] | None) -> None:
+        self._take(unit, inputs, totals, -1)
+
+    def _take(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
+              totals: dict[tuple[str, str], Any] | None, sign: int) -> None:
+        cells, listed = self.cells, []
+        for form, values in (inputs or {}).items():
+            layout = self.layouts.get(form)
+            if layout is None:
                 continue
-            if cell.measure.type in ADDITIVE and isinstance(value, int | float):
-                target[key] = target.get(key, 0) + value
-            else:
-                result.non_additive.append((read.unit, form, key[0], key[1], value))
-    b15 = layouts.get("B15")
-    if b15 is not None and read.totals and read.unit in b15.rows_by_code:
-        for (_, col), value in read.totals.items():
-            cell = b15.cells.get((read.unit, col))
-            if cell is not None and cell.kind == INPUT and value is not None:
-                sums["B15"][(read.unit, col)] = value
+            layout_cells = layout.cells
+            for key, value in values.items():
+                cell = layout_cells.get(key)
+                if cell is None or cell.kind != INPUT or value is None:
+                    continue
+                if (cell.measure.type in ADDITIVE and isinstance(value, int | float)
+                        and (not isinstance(value, float) or math.isfinite(value))):
+                    if isinstance(value, float) and not value.is_integer():
+                        numerator, denominator = value.as_integer_ratio()
+                        exact, fraction = numerator << (_SHIFT + 1 - denominator.bit_length()), 1
+                    else:
+                        exact, fraction = int(value) << _SHIFT, 0
+                    slot = cells.get((form, *key))
+                    if slot is None:
+                        slot = cells[(form, *key)] = [0, 0, 0]
+                    slot[0] += sign * exact
+                    slot[1] += sign
+                    slot[2] += sign * fraction
+                    if not slot[1]:
+                        del cells[(form, *key)]
+                else:
+                    listed.append((unit, form, key[0], key[1], value))
+        if sign < 0:
+            self.non_additive.pop(unit, None)
+            self.b15.pop(unit, None)
+            return
+        if listed:
+            self.non_additive[unit] = listed
+        b15 = self.layouts.get("B15")
+        if b15 is not None and totals and unit in b15.rows_by_code:
+            row = {}
+            for (_, col), value in totals.items():
+                cell = b15.cells.get((unit, col))
+                if cell is not None and cell.kind == INPUT and value is not None:
+                    row[(unit, col)] = value
+            self.b15[unit] = row
+
+    def values(self) -> dict[str, dict[tuple[str, str], Any]]:
+        out: dict[str, dict[tuple[str, str], Any]] = {form: {} for form in self.layouts}
+        for (form, row, col), (exact, _, fractions) in self.cells.items():
+            out[form][(row, col)] = exact / (1 << _SHIFT) if fractions else exact >> _SHIFT
+        if "B15" in out:
+            for row in self.b15.values():
+                out["B15"].update(row)
+        return out
 
 
 def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) -> None:

@@ -7,13 +7,9 @@ of the forms); no workbook is held in the parent process.
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +30,7 @@ from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.outputs import safe_name
+from gnbv_templates.parallel import ordered
 from gnbv_templates.report.validate import validate
 
 
@@ -120,43 +117,11 @@ def run(
     templates: str | None = None,
     rules: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Iterator[FileResult]:
     """Results in the order of paths, as they are ready; at most a few in memory at a time."""
     args = [(str(p), str(outdir) if outdir else None, keep_inputs, templates, rules) for p in paths]
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    total = len(args)
-    if jobs == 1 or total <= 1:
-        for done, arg in enumerate(args, 1):
-            yield check_one(arg)
-            if progress:
-                progress(done, total)
-        return
-    window = jobs * 3  # results waiting in memory at most: streamed, not all workbooks at once
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: deque = deque()
-        queue = iter(args)
-        for arg in islice(queue, window):
-            pending.append(pool.submit(check_one, arg))
-        done = 0
-        while pending:
-            result = pending.popleft().result()
-            for arg in islice(queue, 1):
-                pending.append(pool.submit(check_one, arg))
-            done += 1
-            yield result
-            if progress:
-                progress(done, total)
-
-
-def progress_bar(done: int, total: int) -> None:
-    """A one-line progress bar on stderr (only on a terminal, not in logs)."""
-    if not sys.stderr.isatty():
-        return
-    width = 30
-    filled = int(width * done / max(total, 1))
-    end = "\n" if done == total else ""
-    sys.stderr.write(f"\r[{'█' * filled}{'·' * (width - filled)}] {done}/{total}{end}")
-    sys.stderr.flush()
+    return ordered(check_one, args, executor=executor, jobs=jobs, progress=progress)
 
 
 @dataclass
@@ -189,8 +154,13 @@ def validate_folder(
     templates: str | None = None,
     rules: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> FolderReport:
-    """Validate every return in a folder; annotated copies and the summary go to outdir."""
+    """Validate every return in a folder; annotated copies and the summary go to outdir.
+
+    ``executor`` (any ``concurrent.futures.Executor``) runs the files; by default a local process pool
+    of ``jobs`` processes.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"Không có thư mục {folder}.", english=f"No folder {folder}.")
@@ -200,7 +170,8 @@ def validate_folder(
     if not paths:
         raise UsageError(f"Thư mục {folder} không có tệp biểu nào (.xlsx, .xlsm, .ods, .xls).",
                          english=f"No workbook in {folder}.")
-    results = list(run(paths, outdir=out, jobs=jobs, templates=templates, rules=rules, progress=progress))
+    results = list(run(paths, outdir=out, jobs=jobs, templates=templates, rules=rules, progress=progress,
+                       executor=executor))
     if not parent or not period:
         guessed_parent, guessed_period = infer_scope(results)
         parent, period = parent or guessed_parent, period or guessed_period

@@ -17,7 +17,8 @@ from typing import NoReturn
 
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.consolidate import consolidate
-from gnbv_templates.batch.folder import progress_bar, validate_folder
+from gnbv_templates.batch.folder import validate_folder
+from gnbv_templates.batch.progress import progress_bar
 from gnbv_templates.batch.results import status_label
 from gnbv_templates.cli import register as register_cli
 from gnbv_templates.errors import DefinitionError, GnbvError, UsageError
@@ -50,7 +51,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.all_units:
         paths = generate_all(args.unit, args.period, args.output, units_path=args.units,
                              forms=_forms(args.forms), settings_path=args.settings,
-                             catalog_dir=args.templates, jobs=args.jobs, level=args.level)
+                             catalog_dir=args.templates, jobs=args.jobs, level=args.level,
+                             progress=progress_bar("Sinh biểu", quiet=args.quiet))
         print(f"Đã sinh {len(paths)} bộ biểu vào {args.output}")
         return 0
     settings = load_settings(args.settings, receiving_agency=args.receiving_agency)
@@ -124,7 +126,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _validate_folder(args: argparse.Namespace) -> int:
 
     report = validate_folder(args.path, outdir=args.output, parent=args.unit, period=args.period, units=args.units,
-                             jobs=args.jobs, templates=args.templates, rules=args.rules, progress=progress_bar)
+                             jobs=args.jobs, templates=args.templates, rules=args.rules,
+                             progress=progress_bar("Kiểm tra", quiet=args.quiet))
     completeness, lang = report.completeness, args.lang
     for item in summary.rows(report.results, completeness):
         note = f" — {item['note']}" if item["note"] else ""
@@ -143,7 +146,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
     result = consolidate(args.folder, args.unit, args.period, args.output, units=args.units,
                          include_errors=args.include_errors, jobs=args.jobs,
-                         settings=load_settings(args.settings), progress=progress_bar,
+                         settings=load_settings(args.settings), progress=progress_bar("Tổng hợp", quiet=args.quiet),
                          templates=args.templates, rules=args.rules)
     c = result.completeness
     print(f"Đã tổng hợp {len(result.included)} biểu vào {result.path} "
@@ -179,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--all-units", action="store_true", help="sinh cho mọi đơn vị cấp dưới của --unit")
     gen.add_argument("--level", help="với --all-units: cấp đơn vị cần sinh (mặc định: cấp ngay dưới)")
     gen.add_argument("--jobs", type=int, help="số tiến trình song song (mặc định: số lõi)")
+    gen.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến độ")
     gen.add_argument("-o", "--output", required=True, help="tệp .xlsx (hoặc thư mục với --all-units)")
     gen.set_defaults(func=cmd_generate)
 
@@ -210,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--templates", help="thư mục định nghĩa biểu")
     val.add_argument("--rules", help="thư mục luật kiểm tra")
     val.add_argument("--max-lines", type=int, default=40, help="số dòng phát hiện in ra màn hình")
+    val.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến độ")
     val.add_argument("--jobs", type=int, help="với thư mục: số tiến trình song song (mặc định: số lõi)")
     val.add_argument("--unit", help="với thư mục: đơn vị cấp trên (để biết đơn vị nào chưa nộp)")
     val.add_argument("--period", help="với thư mục: kỳ báo cáo")
@@ -228,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--units")
     con.add_argument("--settings")
     con.add_argument("--jobs", type=int)
+    con.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến độ")
     con.add_argument("--templates")
     con.add_argument("--rules")
     con.set_defaults(func=cmd_consolidate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 from gnbv_templates.errors import DefinitionError, UsageError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
+from gnbv_templates.forms.cache import cached
 from gnbv_templates.forms.context import sample_context
-from gnbv_templates.forms.layout import build_layout
+from gnbv_templates.forms.layout import build_layout, expand_rows
 from gnbv_templates.forms.metaschema import CATALOG, FORM, schema_problems
 from gnbv_templates.forms.model import ColumnDef, FormDefinition, FormLayout, Measure, RowDef
 from gnbv_templates.forms.resources import templates_dir
@@ -30,6 +32,9 @@ class Catalog:
     forms: dict[str, FormDefinition]
     directory: Path
     _static: dict[str, FormLayout] = field(default_factory=dict, repr=False)
+    # forms with repeated rows (Biểu 15: one row per unit below), by what the rows expanded to:
+    # a unit's layout is built once in a batch, however many times its files or its pack ask for it
+    _repeated: OrderedDict[tuple, FormLayout] = field(default_factory=OrderedDict, repr=False, compare=False)
 
     def form(self, form_id: str) -> FormDefinition:
         key = str(form_id).strip().upper()
@@ -46,12 +51,30 @@ class Catalog:
     def layout(self, form_id: str, context: dict[str, Any]) -> FormLayout:
         """The concrete layout; forms without repeated rows are built once."""
         definition = self.form(form_id)
-        if not definition.has_repeat and form_id in self._static:
-            return self._static[form_id]
-        built = build_layout(definition, self.measures, len(self.header), context)
         if not definition.has_repeat:
-            self._static[form_id] = built
-        return built
+            found = self._static.get(definition.id)
+            if found is None:
+                found = self._static[definition.id] = build_layout(definition, self.measures, len(self.header),
+                                                                  context)
+            return found
+        # only the repeated rows depend on the context (see layout.expand_rows)
+        key = (definition.id, tuple((r.code, r.label, r.stt) for r in expand_rows(definition, context)))
+        found = self._repeated.get(key)
+        if found is None:
+            found = build_layout(definition, self.measures, len(self.header), context)
+            self._repeated[key] = found
+            while len(self._repeated) > _REPEATED_KEPT:
+                self._repeated.popitem(last=False)
+        else:
+            self._repeated.move_to_end(key)
+        return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        # layouts are rebuilt where used (faster than unpickling them): only the definitions travel
+        return {**self.__dict__, "_static": {}, "_repeated": OrderedDict()}
+
+
+_REPEATED_KEPT = 64  # per process: enough for a unit seen by the writer and the checks, bounded in a batch
 
 
 def _nfc(value: Any) -> Any:
@@ -67,11 +90,21 @@ def _content_hash(paths: list[Path]) -> str:
 
 
 def load_catalog(directory: Path | str | None = None) -> Catalog:
-    """Load and check every definition; all problems are reported at once."""
+    """Load and check every definition; all problems are reported at once.
+
+    Loaded once per process and kept on disk between processes, keyed by the
+    files' content: an edited definition is always read afresh.  The catalog
+    returned is shared; treat it as read-only.
+    """
     directory = Path(directory) if directory else templates_dir()
     catalog_path = directory / "catalog.yaml"
     if not catalog_path.is_file():
         raise DefinitionError([f"{catalog_path}: không có tệp catalog.yaml"])
+    files = [catalog_path, *sorted(directory.glob("bieu_*.yaml"))]
+    return cached("catalog", directory, files, lambda: _load_catalog(directory, catalog_path), Catalog)
+
+
+def _load_catalog(directory: Path, catalog_path: Path) -> Catalog:
     problems: list[str] = []
     meta = load_yaml(catalog_path)
     problems += schema_problems(catalog_path, meta, CATALOG)

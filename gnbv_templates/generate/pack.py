@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,10 @@ from gnbv_templates.forms.context import Issue, Settings, load_settings, make_is
 from gnbv_templates.forms.model import DERIVED, INPUT
 from gnbv_templates.forms.periods import parse_period
 from gnbv_templates.forms.units import Unit, Units, load_units
+from gnbv_templates.generate.stamp import Stamper
 from gnbv_templates.generate.writer import PackWriter
 from gnbv_templates.outputs import safe_name
+from gnbv_templates.parallel import ordered
 from gnbv_templates.read.reader import ReturnFile, open_return
 
 FormData = dict[str, dict[tuple[str, str], Any]]
@@ -47,20 +48,11 @@ def pack_name(unit: Unit, period: str) -> str:
     return f"{safe_name(unit.code)}_{safe_name(unit.name)}_{safe_name(period)}.xlsx"
 
 
-def _generate_one(args: tuple[Any, ...]) -> str:
-    unit_code, period, out, units_path, forms, settings_path, issued, catalog_dir = args
-    return str(generate(unit_code, period, out, units=_worker_units(units_path), forms=forms,
-                        settings=settings_path, issued=issued, catalog=_worker_catalog(catalog_dir)))
-
-
 _WORKER: dict[str, Any] = {}
 
 
 def _worker_catalog(directory: str | None) -> Catalog:
-    key = f"catalog:{directory}"
-    if key not in _WORKER:
-        _WORKER[key] = load_catalog(directory)
-    return _WORKER[key]
+    return load_catalog(directory)  # kept per process (and on disk) by the catalog itself
 
 
 def _worker_units(path: str | None) -> Units:
@@ -68,6 +60,32 @@ def _worker_units(path: str | None) -> Units:
     if key not in _WORKER:
         _WORKER[key] = load_units(path)
     return _WORKER[key]
+
+
+def _worker_stamper(directory: str | None) -> Stamper:
+    catalog = _worker_catalog(directory)
+    key = f"stamper:{directory}"
+    found = _WORKER.get(key)
+    if found is None or found.catalog is not catalog:
+        found = _WORKER[key] = Stamper(catalog)
+    return found
+
+
+def _generate_some(args: tuple[Any, ...]) -> list[str]:
+    """A few units' packs in one task (units of one shape together, so their packs are stamped)."""
+    jobs, period, units_path, forms, settings_path, issued, catalog_dir = args
+    units = _worker_units(units_path)
+    stamper = _worker_stamper(catalog_dir)
+    settings = load_settings(settings_path)
+    form_ids = [stamper.catalog.form(f).id for f in forms] if forms else None
+    out = []
+    for unit_code, path in jobs:
+        issue = make_issue(units, unit_code, period, settings, issued)
+        out.append(str(stamper.write(issue, path, form_ids=form_ids)))
+    return out
+
+
+CHUNK = 4  # units per task: small enough to keep every process busy to the end
 
 
 def generate_all(
@@ -82,29 +100,44 @@ def generate_all(
     catalog_dir: Path | str | None = None,
     jobs: int | None = None,
     level: str | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
-    """One pack for every unit under ``parent`` (its children, or all descendants at ``level``)."""
-    units = load_units(units_path)
-    load_catalog(catalog_dir)  # report definition errors once, before forking
-    parse_period(period)
+    """One pack for every unit under ``parent`` (its children, or all descendants at ``level``).
+
+    Each pack is byte for byte what ``generate`` writes for that unit; packs of units of the same
+    shape are stamped from one rendered workbook (see ``stamp.py``).  ``executor`` (any
+    ``concurrent.futures.Executor``) runs the work, by default a local pool of ``jobs`` processes.
+    """
+    units_key = str(units_path) if units_path else None
+    catalog_key = str(catalog_dir) if catalog_dir else None
+    units = _worker_units(units_key)  # kept: a forked worker starts with it
+    _worker_catalog(catalog_key)  # definition errors once, before any worker starts
+    code = parse_period(period).code
     targets = _descendants(units, parent, level)
     if not targets:
         raise UsageError(f"Đơn vị {parent} không có đơn vị cấp dưới nào trong danh sách.",
                          english=f"Unit {parent} has no units below it.")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    args = [
-        (u.code, period, str(outdir / pack_name(u, parse_period(period).code)),
-         str(units_path) if units_path else None, list(forms) if forms else None,
-         str(settings_path) if settings_path else None, issued,
-         str(catalog_dir) if catalog_dir else None)
-        for u in targets
-    ]
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(args) == 1:
-        return [Path(_generate_one(a)) for a in args]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [Path(p) for p in pool.map(_generate_one, args, chunksize=8)]
+    issued = issued or dt.date.today()  # one date for the whole cycle, even across midnight
+    # units of one shape next to each other: their packs come from one template
+    ordered_units = sorted(targets, key=lambda u: (u.level, len(units.children(u.code))))
+    paths = {u.code: str(outdir / pack_name(u, code)) for u in targets}
+    chunks = [ordered_units[i : i + CHUNK] for i in range(0, len(ordered_units), CHUNK)]
+    tasks = [([(u.code, paths[u.code]) for u in chunk], period, units_key, list(forms) if forms else None,
+              str(settings_path) if settings_path else None, issued, catalog_key) for chunk in chunks]
+    total, done = len(targets), 0
+
+    def step(_done: int, _total: int) -> None:
+        nonlocal done
+        done += len(chunks[_done - 1])
+        if progress:
+            progress(done, total)
+
+    for _ in ordered(_generate_some, tasks, executor=executor, jobs=jobs, progress=step):
+        pass
+    return [Path(paths[u.code]) for u in targets]
 
 
 def _descendants(units: Units, parent: str, level: str | None) -> list[Unit]:

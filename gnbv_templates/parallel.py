@@ -1,0 +1,76 @@
+"""One function over many files on an executor: results in order, a bounded window, progress.
+
+Each file is a task of its own, so the work stays balanced however uneven the
+files are; at most ``window`` results wait in memory, so a folder of ten
+thousand returns costs what a folder of a hundred does.  The executor is any
+``concurrent.futures.Executor`` (a cluster's, e.g. Dask's
+``Client.get_executor()``); without one, a local process pool is made and
+shut down here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from itertools import islice
+from typing import TypeVar
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+Progress = Callable[[int, int], None]
+
+
+def workers(jobs: int | None) -> int:
+    return max(1, jobs or os.cpu_count() or 1)
+
+
+def ordered(
+    fn: Callable[[A], R],
+    items: Iterable[A],
+    *,
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[R]:
+    """``fn`` of every item, yielded in the items' order as soon as each is ready."""
+    todo = list(items)
+    total = len(todo)
+    if executor is not None:
+        size = getattr(executor, "_max_workers", None) or workers(jobs)
+        yield from _windowed(executor, fn, todo, size * 8, progress)
+        return
+    count = workers(jobs)
+    if count == 1 or total <= 1:
+        for done, item in enumerate(todo, 1):
+            yield fn(item)
+            if progress:
+                progress(done, total)
+        return
+    pool = ProcessPoolExecutor(max_workers=min(count, total))
+    try:
+        yield from _windowed(pool, fn, todo, count * 8, progress)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _windowed(executor: Executor, fn: Callable[[A], R], todo: list[A], window: int,
+              progress: Progress | None) -> Iterator[R]:
+    total = len(todo)
+    queue = iter(todo)
+    pending: deque[Future[R]] = deque(executor.submit(fn, item) for item in islice(queue, window))
+    done = 0
+    try:
+        while pending:
+            result = pending.popleft().result()
+            for item in islice(queue, 1):
+                pending.append(executor.submit(fn, item))
+            done += 1
+            yield result
+            if progress:
+                progress(done, total)
+    finally:
+        for future in pending:  # stopped early (an error, Ctrl-C): do not leave work running for nobody
+            future.cancel()

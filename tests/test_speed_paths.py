@@ -1,0 +1,169 @@
+"""The fast paths give the same results as the plain ones: stamped packs, cached definitions,
+running sums, any executor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import random
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from gnbv_templates.batch.consolidate import RunningSums, consolidate
+from gnbv_templates.batch.folder import validate_folder
+from gnbv_templates.forms import cache
+from gnbv_templates.forms.catalog import load_catalog
+from gnbv_templates.forms.context import make_issue
+from gnbv_templates.forms.resources import examples_dir, rules_dir, templates_dir
+from gnbv_templates.forms.rules import RuleSet, load_rules
+from gnbv_templates.generate.pack import generate, generate_all
+from gnbv_templates.generate.stamp import Stamper
+
+ISSUED = dt.date(2025, 7, 1)
+DISTRICTS = examples_dir() / "district_returns"
+
+
+def _created(path: Path) -> dt.datetime:
+    core = zipfile.ZipFile(path).read("docProps/core.xml").decode()
+    text = re.search(r"<dcterms:created[^>]*>([^<]+)<", core).group(1)  # type: ignore[union-attr]
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def test_stamped_packs_are_byte_for_byte_what_generate_writes(tmp_path, catalog, units):
+    stamper = Stamper(catalog)
+    communes = [u.code for u in units.children("178")][:4]  # the same shape: no units below them
+    districts = [u.code for u in units.children("20")][:3]  # Biểu 15 rows of their own communes
+    for code in [*communes, *districts]:
+        plain = generate(code, "2025-H1", tmp_path / f"plain_{code}.xlsx", units=units, issued=ISSUED)
+        before = stamper.stamped
+        ours = stamper.write(make_issue(units, code, "2025-H1", issued=ISSUED), tmp_path / f"st_{code}.xlsx",
+                             created=_created(plain))
+        if stamper.stamped > before:  # the creation time is the only thing a caller could not know
+            assert ours.read_bytes() == plain.read_bytes(), code
+        else:
+            _same_parts(ours, plain)
+    assert stamper.stamped >= len(communes) - 1  # stamped, not merely written again
+    assert stamper.written >= 2
+
+
+def _same_parts(a: Path, b: Path) -> None:
+    with zipfile.ZipFile(a) as ours, zipfile.ZipFile(b) as theirs:
+        assert ours.namelist() == theirs.namelist()
+        for name in ours.namelist():
+            if name != "docProps/core.xml":  # its creation time is the second it was written
+                assert ours.read(name) == theirs.read(name), (a.name, name)
+
+
+def test_generate_all_writes_what_generate_writes(tmp_path, units):
+    paths = generate_all("178", "2025-H1", tmp_path / "all", issued=ISSUED, jobs=1)
+    assert len(paths) == len(units.children("178"))
+    for path in paths:
+        code = path.name.split("_")[0]
+        _same_parts(path, generate(code, "2025-H1", tmp_path / "one.xlsx", units=units, issued=ISSUED))
+
+
+def test_generate_all_on_a_given_executor_reports_progress(tmp_path):
+    seen: list[tuple[int, int]] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        paths = generate_all("178", "2025-H1", tmp_path, issued=ISSUED, executor=pool,
+                             progress=lambda done, total: seen.append((done, total)))
+    assert all(p.is_file() for p in paths) and seen[-1] == (len(paths), len(paths))
+
+
+def test_definitions_are_loaded_once_and_reloaded_when_edited(tmp_path):
+    templates, rules = tmp_path / "templates", tmp_path / "rules"
+    shutil.copytree(templates_dir(), templates)
+    shutil.copytree(rules_dir(), rules)
+    first = load_catalog(templates)
+    assert load_catalog(templates) is first
+    b01 = templates / "bieu_01.yaml"
+    b01.write_text(b01.read_text(encoding="utf-8").replace("title: ", "title: SỬA ", 1), encoding="utf-8")
+    edited = load_catalog(templates)
+    assert edited is not first and edited.forms["B01"].title.startswith("SỬA ")
+    ruleset = load_rules(rules)
+    assert load_rules(rules) is ruleset
+    (rules / "b02_von.yaml").unlink()
+    assert len(load_rules(rules).rules) < len(ruleset.rules)
+
+
+def test_disk_cache_is_used_only_when_private(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("GNBV_CACHE_DIR", str(folder))
+    cache.forget()
+    rules = load_rules()
+    files = sorted(folder.glob("rules-*.pickle"))
+    assert len(files) == 1 and (folder.stat().st_mode & 0o777) == 0o700
+    # a planted file in its place is read only while the folder is ours alone
+    files[0].write_bytes(pickle.dumps(RuleSet()))
+    cache.forget()
+    assert load_rules().rules == []
+    if hasattr(os, "getuid"):
+        folder.chmod(0o777)
+        cache.forget()
+        assert len(load_rules().rules) == len(rules.rules)
+    cache.forget()
+
+
+def test_a_fresh_process_reads_the_disk_cache(tmp_path):
+    env = {**os.environ, "GNBV_CACHE_DIR": str(tmp_path)}
+    code = "from gnbv_templates.forms.catalog import load_catalog; print(len(load_catalog().forms))"
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == "15"
+    assert len(list(tmp_path.glob("catalog-*.pickle"))) == 1
+
+
+def test_running_sums_are_exact_in_any_order_and_after_taking_one_out(catalog, units):
+    issue = make_issue(units, "20", "2025-H1", issued=ISSUED)
+    layouts = {i: catalog.layout(i, issue.context(catalog)) for i in catalog.forms}
+    money = next(c for c in layouts["B02"].inputs if c.measure.type == "money")
+    count = next(c for c in layouts["B01"].inputs if c.measure.type == "count")
+    rnd = random.Random(3)
+    returns = [{"B02": {(money.row, money.col): round(rnd.uniform(0, 9999), 3)},
+                "B01": {(count.row, count.col): rnd.randint(0, 5000)}} for _ in range(60)]
+    exact = sum(Fraction(r["B02"][(money.row, money.col)]) for r in returns)
+    orders = []
+    for seed in range(3):
+        shuffled = returns[:]
+        random.Random(seed).shuffle(shuffled)
+        sums = RunningSums(layouts)
+        for i, values in enumerate(shuffled):
+            sums.add(f"u{i}", values, None)
+        sums.add("extra", {"B02": {(money.row, money.col): 0.1}}, None)
+        sums.remove("extra", {"B02": {(money.row, money.col): 0.1}}, None)
+        orders.append(sums.values())
+    assert orders[0] == orders[1] == orders[2]
+    assert orders[0]["B02"][(money.row, money.col)] == float(exact)  # rounded once, from the exact sum
+    total = orders[0]["B01"][(count.row, count.col)]
+    assert isinstance(total, int) and total == sum(r["B01"][(count.row, count.col)] for r in returns)
+
+
+def test_folder_and_consolidation_on_a_given_executor_match_the_default(tmp_path):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        threaded = validate_folder(DISTRICTS, outdir=tmp_path / "a", executor=pool)
+        joined = consolidate(DISTRICTS, "20", "2025-H1", tmp_path / "a.xlsx", executor=pool,
+                             report_dir=tmp_path / "a_report")
+    plain = validate_folder(DISTRICTS, outdir=tmp_path / "b", jobs=1)
+    alone = consolidate(DISTRICTS, "20", "2025-H1", tmp_path / "b.xlsx", jobs=1)
+    assert [(r.path, r.status, r.errors) for r in threaded.results] == \
+        [(r.path, r.status, r.errors) for r in plain.results]
+    assert [r.path for r in joined.included] == [r.path for r in alone.included]
+    assert [(r.path, why) for r, why in joined.excluded] == [(r.path, why) for r, why in alone.excluded]
+    assert joined.non_additive == alone.non_additive
+    def values(path: Path) -> list:
+        book = CalamineWorkbook.from_path(str(path))
+        return [book.get_sheet_by_name(n).to_python() for n in book.sheet_names if n.startswith("Biểu")]
+
+    assert values(tmp_path / "a.xlsx") == values(tmp_path / "b.xlsx")
+    assert joined.summary is not None and joined.summary[1].is_file()  # one pass: validated and summed
+    assert sorted(p.name for p in (tmp_path / "a_report" / "annotated").iterdir()) == \
+        sorted(p.name for p in (tmp_path / "a" / "annotated").iterdir())
