@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.parsers import expat
@@ -206,58 +206,80 @@ class _Unusual(Exception):
 
 
 def _fast(data: bytes, max_rows: int, max_cols: int) -> SheetMarks | None:
+    shape = _common_shape(data)
+    if shape is None:
+        return None
+    body, start, end = shape
+    cells: dict[int, _Cell] = {}
+    try:
+        plain = _plain_formula_cells(body, start, end, cells)
+        if len(plain) != body.count(b"<f", start, end):  # some formula is written otherwise
+            _other_formula_cells(body, start, end, cells, plain)
+        _error_cells(body, start, end, cells)
+    except (_Unusual, UnicodeDecodeError):
+        return None
+    marks = SheetMarks()
+    for at, kind, formula, value in cells.values():
+        _record(marks, at, kind, formula, value, max_rows, max_cols)
+    return marks
+
+
+_Cell = tuple[Pos, str, str | None, str | None]  # position, t, formula text, computed value
+
+
+def _common_shape(data: bytes) -> tuple[bytes, int, int] | None:
+    """(text, start, end of the sheet data) if the sheet has the common shape the fast reading knows."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
         return None
-    encoding = _ENCODING.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    encoding = _ENCODING.match(data, bom)
     if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    body = data[bom:]
     declaration = _DECLARATION.match(body)
     if body.find(b"<!") >= 0 or body.find(b"<?", declaration.end() if declaration else 0) >= 0:
         return None  # a comment, CDATA section or processing instruction: only a parser reads those right
     if _PREFIXED.search(body):
         return None
-    start = body.find(b"<sheetData")
-    if start < 0:
-        return None
-    opened = _START.match(body, start)
-    if opened is None or opened.group(1) != b"sheetData":
+    opened = _START.match(body, max(body.find(b"<sheetData"), 0))
+    if opened is None or opened.group(1) != b"sheetData" or body.count(b"<sheetData") != 1:
         return None
     if opened.group(3):  # <sheetData/>: no cells
-        return SheetMarks() if body.count(b"<sheetData") == 1 else None
+        return body, opened.end(), opened.end()
     end = body.find(b"</sheetData>", opened.end())
-    if end < 0 or body.find(b"<sheetData", opened.end()) >= 0:
-        return None
-    marks = SheetMarks()
-    try:
-        cells: dict[int, tuple[Pos, str, str | None, str | None]] = {}
-        plain: set[int] = set()
-        for match in _PLAIN_FORMULA_CELL.finditer(body, opened.end(), end):
-            plain.add(match.end(3) + 1)  # where its <f starts
-            letters, digits, attrs, formula, value = match.groups()
-            t_attr = _T_ATTR.search(attrs) if b"t=" in attrs else None
-            cells[match.start()] = ((int(digits) - 1, _column(letters)),
-                                    t_attr.group(1).decode("ascii", "replace") if t_attr else "",
-                                    _cached_text(formula or b""), None if value is None else _cached_text(value))
-        if len(plain) != body.count(b"<f", opened.end(), end):  # some formula is written otherwise
-            for match in _F_TAG.finditer(body, opened.end(), end):
-                cell_at = _enclosing_cell(body, match.start(), opened.end())
-                if match.start() not in plain and cell_at not in cells:
-                    cells[cell_at] = _cell(body, cell_at, end)
-        for match in _T_CANDIDATE.finditer(body, opened.end(), end):  # any t= but the usual t="s…"
-            tag_at = body.rfind(b"<", opened.end(), match.start())
-            tag = _START.match(body, tag_at) if tag_at >= 0 else None
-            if tag is None or tag.end() <= match.start():
-                raise _Unusual  # an attribute outside any tag the pattern reads
-            if tag.group(1) != b"c" or tag_at in cells:
-                continue
-            if _attrs(tag.group(2)).get("t", "").strip() == "e":
-                cells[tag_at] = _cell(body, tag_at, end)
-    except (_Unusual, UnicodeDecodeError):
-        return None
-    for at, kind, formula, value in cells.values():
-        _record(marks, at, kind, formula, value, max_rows, max_cols)
-    return marks
+    return None if end < 0 else (body, opened.end(), end)
+
+
+def _plain_formula_cells(body: bytes, start: int, end: int, cells: dict[int, _Cell]) -> set[int]:
+    """Formula cells written the plain way; returns where their <f> tags are."""
+    plain: set[int] = set()
+    for match in _PLAIN_FORMULA_CELL.finditer(body, start, end):
+        plain.add(match.end(3) + 1)
+        letters, digits, attrs, formula, value = match.groups()
+        t_attr = _T_ATTR.search(attrs) if b"t=" in attrs else None
+        cells[match.start()] = ((int(digits) - 1, _column(letters)),
+                                t_attr.group(1).decode("ascii", "replace") if t_attr else "",
+                                _cached_text(formula or b""), None if value is None else _cached_text(value))
+    return plain
+
+
+def _other_formula_cells(body: bytes, start: int, end: int, cells: dict[int, _Cell], plain: set[int]) -> None:
+    for match in _F_TAG.finditer(body, start, end):
+        if match.start() in plain:
+            continue
+        cell_at = _enclosing_cell(body, match.start(), start)
+        if cell_at not in cells:
+            cells[cell_at] = _cell(body, cell_at, end)
+
+
+def _error_cells(body: bytes, start: int, end: int, cells: dict[int, _Cell]) -> None:
+    for match in _T_CANDIDATE.finditer(body, start, end):  # any t= but the usual t="s…"
+        tag_at = body.rfind(b"<", start, match.start())
+        tag = _START.match(body, tag_at) if tag_at >= 0 else None
+        if tag is None or tag.end() <= match.start():
+            raise _Unusual  # an attribute outside any tag the pattern reads
+        if tag.group(1) == b"c" and tag_at not in cells and _attrs(tag.group(2)).get("t", "").strip() == "e":
+            cells[tag_at] = _cell(body, tag_at, end)
 
 
 # A formula cell as Excel, LibreOffice, openpyxl and xlsxwriter write it, read exactly by one pattern:
@@ -292,7 +314,7 @@ def _enclosing_cell(body: bytes, at: int, floor: int) -> int:
     return cell_at
 
 
-def _cell(body: bytes, cell_at: int, limit: int) -> tuple[Pos, str, str | None, str | None]:
+def _cell(body: bytes, cell_at: int, limit: int) -> _Cell:
     """(position, t, formula text, computed value) of the cell whose tag starts at ``cell_at``."""
     tag = _START.match(body, cell_at)
     if tag is None or tag.group(1) != b"c" or tag.group(3):
@@ -304,19 +326,22 @@ def _cell(body: bytes, cell_at: int, limit: int) -> tuple[Pos, str, str | None, 
     if _CELL_TAG.search(inner) or b"</c " in inner or b"</c\n" in inner:
         raise _Unusual
     attrs = _attrs(tag.group(2))
-    ref = _A1.fullmatch(attrs.get("r", ""))
-    if ref is None:
+    if _A1.fullmatch(attrs.get("r", "")) is None:
         raise _Unusual  # counting cells needs every row and cell before it: the parser does that
-    position = _cell_position(attrs, 0, -1)
     formula: str | None = None
     value: str | None = None
+    for name, text in _children(inner):
+        if name == b"f" and formula is None:
+            formula = text
+        elif name == b"v" and value is None:
+            value = text
+    return _cell_position(attrs, 0, -1), attrs.get("t", ""), formula, value
+
+
+def _children(inner: bytes) -> Iterator[tuple[bytes, str]]:
+    """(name, text) of each child element of a cell; text is read for <f> and <v> only."""
     pos = 0
-    while True:  # the children of the cell: each one a tag, text only inside them
-        lt = inner.find(b"<", pos)
-        if lt < 0:
-            if inner[pos:].strip():
-                raise _Unusual
-            break
+    while (lt := inner.find(b"<", pos)) >= 0:
         if inner[pos:lt].strip():
             raise _Unusual  # text directly in a cell
         child = _START.match(inner, lt)
@@ -324,25 +349,20 @@ def _cell(body: bytes, cell_at: int, limit: int) -> tuple[Pos, str, str | None, 
             raise _Unusual
         name = child.group(1)
         if child.group(3):
-            text = ""
             pos = child.end()
-        else:
-            closing = b"</" + name + b">"
-            stop = inner.find(closing, child.end())
-            if stop < 0:
-                raise _Unusual
-            raw = inner[child.end():stop]
-            if name in (b"f", b"v") and b"<" in raw:
-                raise _Unusual
-            text = _text(raw) if name in (b"f", b"v") else ""
-            if name not in (b"f", b"v") and inner.count(b"<" + name, child.end(), stop):
-                raise _Unusual  # nested elements of one name: leave it to the parser
-            pos = stop + len(closing)
-        if name == b"f" and formula is None:
-            formula = text
-        elif name == b"v" and value is None:
-            value = text
-    return position, attrs.get("t", ""), formula, value
+            yield name, ""
+            continue
+        closing = b"</" + name + b">"
+        stop = inner.find(closing, child.end())
+        if stop < 0 or inner.count(b"<" + name, child.end(), stop):
+            raise _Unusual  # unclosed, or nested elements of one name: leave it to the parser
+        raw = inner[child.end():stop]
+        if name in (b"f", b"v") and b"<" in raw:
+            raise _Unusual
+        pos = stop + len(closing)
+        yield name, _text(raw) if name in (b"f", b"v") else ""
+    if inner[pos:].strip():
+        raise _Unusual
 
 
 _REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)")
