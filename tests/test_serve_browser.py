@@ -109,6 +109,9 @@ def test_validate_the_faulty_return_and_download_its_annotated_copy(browser, bas
     assert seen == {(p["form"], p["cell"]) for p in PLANTED}
     text = browser.find_element(By.CSS_SELECTOR, ".findings-table").text
     assert VN_NUMBER.search(text) and "Lỗi" in text and "Cảnh báo" in text
+    bases = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "td.basis")]
+    assert any(b.startswith("Ô tính (công thức)") for b in bases)  # kinds named in Vietnamese
+    assert any(b.startswith("Luật kiểm tra: ") for b in bases)  # a rule with its basis
     shot(browser, "2_kiem_tra_ket_qua")
 
     before = set(downloads.iterdir())

@@ -42,11 +42,11 @@ from gnbv_templates.batch.consolidate import Consolidation
 from gnbv_templates.errors import GnbvError, UsageError
 from gnbv_templates.findings import Finding
 from gnbv_templates.forms.catalog import load_catalog
-from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import load_units
 from gnbv_templates.generate.pack import generate, generate_all
 from gnbv_templates.outputs import safe_name
 from gnbv_templates.register import Register
+from gnbv_templates.report.result_sheet import kind_name
 from gnbv_templates.version import __version__
 
 from . import jobs as jb
@@ -344,16 +344,12 @@ async def validate_page(request: Request) -> Response:
 
 async def validate_result(request: Request) -> Response:
     job = _job(request, "validate")
-    basis = request.app.state.basis
-    return page(request, "validate_result.html", job=job, basis_of=lambda f, lang: basis_text(basis, f, lang))
+    return page(request, "validate_result.html", job=job, basis_of=basis_text)
 
 
-def basis_text(basis: dict[str, str], finding: Finding, lang: str) -> str:
-    """What a finding rests on: the rule and where it is written, or the kind of check."""
-    where = basis.get(finding.rule)
-    if where:
-        return f"{'rule' if lang == 'en' else 'luật'} {finding.rule} ({where})"
-    return finding.rule
+def basis_text(finding: Finding, lang: str) -> str:
+    """What a finding rests on: the kind of check in words (a rule's basis with it), then its stable code."""
+    return f"{kind_name(finding, lang)} · {finding.rule or finding.code}"
 
 
 async def validate_download(request: Request) -> Response:
@@ -636,14 +632,6 @@ async def home(request: Request) -> Response:
 # ── the application ───────────────────────────────────────────────────────────────────────────────
 
 
-def _rule_basis() -> dict[str, str]:
-    """Rule id → the file it is defined in, shown as the basis of a finding."""
-    out: dict[str, str] = {}
-    for rule in load_rules().rules:
-        out[rule.id] = Path(str(rule.source)).name
-    return out
-
-
 def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True,
                register: Path | str | None = None) -> Starlette:
     """The application; ``token`` is required unless it only answers this computer. With ``register``,
@@ -692,5 +680,4 @@ def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True
     app.state.jobs = jb.Jobs(app.state.root, register=Path(register) if register else None)  # removed at stop
     app.state.units = load_units()
     app.state.catalog = load_catalog()
-    app.state.basis = _rule_basis()
     return app
