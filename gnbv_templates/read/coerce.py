@@ -40,7 +40,11 @@ def coerce(raw: Any, measure: Measure) -> Coerced:
         return Coerced(_number(raw, measure))
     if isinstance(raw, dt.date | dt.datetime | dt.time | dt.timedelta):
         return Coerced(None, "value.date", str(raw))
-    text = str(raw)
+    return _typed_text(str(raw), measure)
+
+
+def _typed_text(text: str, measure: Measure) -> Coerced:
+    """A number cell holding text: an error value, a placeholder, a number typed as text, or words."""
     if text.strip().upper().startswith(EXCEL_ERRORS):
         return Coerced(None, "value.excel-error", text.strip())
     parsed = parse_text(text)

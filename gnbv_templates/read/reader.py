@@ -373,17 +373,7 @@ def _scan_ods(handle: Any) -> dict[str, OdsTable]:
             continue
         open_elements.pop()
         if tag in _CELLS and table is not None:
-            repeat = _repeat(elem, "number-columns-repeated")
-            kind = elem.get(f"{_NS_OFFICE}value-type")
-            if kind is not None or len(elem):
-                last_row, last_col = row + row_repeat - 1, col + repeat - 1
-                if last_row >= table.extent.rows or last_col >= table.extent.cols:
-                    table.extent.add(last_row, last_col, a1(last_row, last_col))
-            formula = elem.get(f"{_NS_TABLE}formula")
-            error = elem.get(f"{_NS_CALCEXT}value-type") == "error"
-            if (formula is not None or error) and len(table.formulas) + len(table.errors) < _MAX_MARKS:
-                _mark(table, elem, formula, kind, error, row, row_repeat, col, repeat)
-            col += repeat
+            col += _ods_cell(table, elem, row, row_repeat, col)
         elif tag == _ROW:
             row += row_repeat
         elif tag == _TABLE:
@@ -394,6 +384,21 @@ def _scan_ods(handle: Any) -> dict[str, OdsTable]:
         if open_elements:
             open_elements[-1].remove(elem)  # the last child: done at once
     return tables
+
+
+def _ods_cell(table: OdsTable, elem: Any, row: int, row_repeat: int, col: int) -> int:
+    """Record one (repeated) cell of a table: how far it reaches, its formula or error; returns its repeat."""
+    repeat = _repeat(elem, "number-columns-repeated")
+    kind = elem.get(f"{_NS_OFFICE}value-type")
+    if kind is not None or len(elem):
+        last_row, last_col = row + row_repeat - 1, col + repeat - 1
+        if last_row >= table.extent.rows or last_col >= table.extent.cols:
+            table.extent.add(last_row, last_col, a1(last_row, last_col))
+    formula = elem.get(f"{_NS_TABLE}formula")
+    error = elem.get(f"{_NS_CALCEXT}value-type") == "error"
+    if (formula is not None or error) and len(table.formulas) + len(table.errors) < _MAX_MARKS:
+        _mark(table, elem, formula, kind, error, row, row_repeat, col, repeat)
+    return repeat
 
 
 def _mark(table: OdsTable, elem: Any, formula: str | None, kind: str | None, error: bool,

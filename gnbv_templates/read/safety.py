@@ -316,45 +316,58 @@ def _ole_refusal(path: Path, name: str) -> UnreadableFile:
                   "as .xlsx.")
 
 
-def _ole_streams(path: Path) -> set[str] | None:
-    """Lower-cased names in an OLE compound file's directory; None if it cannot be read (bounded)."""
-    try:
-        data = path.read_bytes()  # at most MAX_FILE_BYTES, checked by the caller
-        if len(data) < 512:
-            return None
+class _Ole:
+    """The sectors of an OLE compound file, read within its bounds."""
+
+    def __init__(self, data: bytes) -> None:
         shift = struct.unpack_from("<H", data, 0x1E)[0]
         if shift not in (9, 12):
-            return None
-        size = 1 << shift
-        sectors = (len(data) - 512) // size if shift == 9 else (len(data) - size) // size
-        base = 512 if shift == 9 else size
+            raise ValueError("not a sector size of OLE")
+        self.data, self.size = data, 1 << shift
+        self.base = 512 if shift == 9 else self.size
+        self.count = (len(data) - self.base) // self.size
 
-        def sector(n: int) -> bytes:
-            if not 0 <= n < sectors:
-                raise ValueError("sector out of range")
-            return data[base + n * size : base + (n + 1) * size]
+    def sector(self, n: int) -> bytes:
+        if not 0 <= n < self.count:
+            raise ValueError("sector out of range")
+        return self.data[self.base + n * self.size : self.base + (n + 1) * self.size]
 
-        needed = sectors // (size // 4) + 1  # FAT sectors enough to chain every sector of the file
-        fat_sectors = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < 0xFFFFFFFA]
-        difat, hops = struct.unpack_from("<I", data, 0x44)[0], 0
-        while difat < 0xFFFFFFFA and hops < sectors and len(fat_sectors) < needed:
-            block = struct.unpack(f"<{size // 4}I", sector(difat))
-            fat_sectors += [s for s in block[:-1] if s < 0xFFFFFFFA]
-            difat, hops = block[-1], hops + 1
+    def fat(self) -> list[int]:
+        """The sector chain table, from the header's list and the DIFAT chain (never more than needed)."""
+        words = self.size // 4
+        needed = self.count // words + 1  # FAT sectors enough to chain every sector of the file
+        fat_sectors = [s for s in struct.unpack_from("<109I", self.data, 0x4C) if s < 0xFFFFFFFA]
+        difat, hops = struct.unpack_from("<I", self.data, 0x44)[0], 0
+        while difat < 0xFFFFFFFA and hops < self.count and len(fat_sectors) < needed:
+            chain = struct.unpack(f"<{words}I", self.sector(difat))
+            fat_sectors += [s for s in chain[:-1] if s < 0xFFFFFFFA]
+            difat, hops = chain[-1], hops + 1
         fat: list[int] = []
         for s in fat_sectors[:needed]:
-            fat += struct.unpack(f"<{size // 4}I", sector(s))
+            fat += struct.unpack(f"<{words}I", self.sector(s))
+        return fat
+
+    def names(self) -> set[str]:
+        """Lower-cased names of the directory's entries, following the directory's chain."""
+        fat = self.fat()
         names: set[str] = set()
-        current, hops = struct.unpack_from("<I", data, 0x30)[0], 0
-        while current < 0xFFFFFFFA and hops < sectors:
-            block = sector(current)
-            for offset in range(0, size, 128):
+        current, hops = struct.unpack_from("<I", self.data, 0x30)[0], 0
+        while current < 0xFFFFFFFA and hops < self.count:
+            block = self.sector(current)
+            for offset in range(0, self.size, 128):
                 length = struct.unpack_from("<H", block, offset + 0x40)[0]
                 if 2 <= length <= 64 and block[offset + 0x42] in (1, 2, 5):
                     names.add(block[offset : offset + length - 2].decode("utf-16-le", "replace").lower())
             current = fat[current] if current < len(fat) else 0xFFFFFFFE
             hops += 1
         return names
+
+
+def _ole_streams(path: Path) -> set[str] | None:
+    """Lower-cased names in an OLE compound file's directory; None if it cannot be read (bounded)."""
+    try:
+        data = path.read_bytes()  # at most MAX_FILE_BYTES, checked by the caller
+        return _Ole(data).names() if len(data) >= 512 else None
     except (OSError, ValueError, struct.error, IndexError):
         return None
 
@@ -459,33 +472,51 @@ def _far_cell_exact(data: bytes) -> FarCell | None:
     Tags are found by pattern, not by an XML parser, so that XML a strict parser rejects (and a lenient
     reader accepts) is measured too.
     """
-    extent = Extent()
-    row, col = -1, -1
-    pending: tuple[int, int, str] | None = None
-    has_value = False
+    scan = _TagScan()
     for match in _TAG.finditer(data):
         closing, qname, attrs = match.group(1), match.group(2), match.group(3)
         local = qname.rsplit(b":", 1)[-1].lower()
-        if local == b"row" and not closing:
-            ref = _REF_ATTR.search(attrs)
-            text = html.unescape(ref.group(2).decode("ascii", "replace")).strip() if ref else ""
-            row = int(text) - 1 if text.isdigit() and len(text) < 10 else row + 1
-            col = -1
-        elif local == b"c" and not closing:
-            ref = _REF_ATTR.search(attrs)
-            text = html.unescape(ref.group(2).decode("ascii", "replace")) if ref else ""
-            found = _position(text)
-            row, col = found if found is not None else (row, col + 1)
-            pending, has_value = (row, col, text.strip().upper()), False
-            if attrs.endswith(b"/"):
-                pending = None
-        elif local in (b"v", b"is") and pending is not None:
-            has_value = True
-        elif local == b"c" and closing:
-            if pending and has_value:
-                extent.add(pending[0], pending[1], pending[2] or a1(pending[0], pending[1]))
-            pending = None
-    return extent.far()
+        if closing:
+            if local == b"c":
+                scan.cell_end()
+        elif local == b"row":
+            scan.row_tag(attrs)
+        elif local == b"c":
+            scan.cell_tag(attrs)
+        elif local in (b"v", b"is") and scan.pending is not None:
+            scan.has_value = True
+    return scan.extent.far()
+
+
+class _TagScan:
+    """Where a lenient reader would put each cell: references where given, counting where not."""
+
+    def __init__(self) -> None:
+        self.extent = Extent()
+        self.row, self.col = -1, -1
+        self.pending: tuple[int, int, str] | None = None
+        self.has_value = False
+
+    def row_tag(self, attrs: bytes) -> None:
+        ref = _REF_ATTR.search(attrs)
+        text = html.unescape(ref.group(2).decode("ascii", "replace")).strip() if ref else ""
+        self.row = int(text) - 1 if text.isdigit() and len(text) < 10 else self.row + 1
+        self.col = -1
+
+    def cell_tag(self, attrs: bytes) -> None:
+        ref = _REF_ATTR.search(attrs)
+        text = html.unescape(ref.group(2).decode("ascii", "replace")) if ref else ""
+        found = _position(text)
+        self.row, self.col = found if found is not None else (self.row, self.col + 1)
+        self.pending, self.has_value = (self.row, self.col, text.strip().upper()), False
+        if attrs.endswith(b"/"):
+            self.pending = None
+
+    def cell_end(self) -> None:
+        if self.pending and self.has_value:
+            row, col, address = self.pending
+            self.extent.add(row, col, address or a1(row, col))
+        self.pending = None
 
 
 def a1(row: int, col: int) -> str:
