@@ -41,6 +41,7 @@ def atomic_path(target: Path | str, *, inputs: tuple[Path | str, ...] = ()) -> I
     try:
         yield tmp_path
         try:
+            os.chmod(tmp_path, file_mode(target))
             os.replace(tmp_path, target)
         except OSError as exc:
             raise OutputError(f"Không ghi được tệp {target.name}: {exc.strerror}.",
@@ -48,6 +49,28 @@ def atomic_path(target: Path | str, *, inputs: tuple[Path | str, ...] = ()) -> I
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def file_mode(target: Path) -> int:
+    """The mode any program would give the file: the one it has already, or 0666 less the user's umask
+    (a temporary file is made 0600, and a pack put on a shared folder must be readable by others)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        return 0o666 & ~umask()
+
+
+def umask() -> int:
+    try:  # Linux says it without changing it
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it, and put it back at once
+    os.umask(mask)
+    return mask
 
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.consolidate import consolidate
@@ -21,6 +21,7 @@ from gnbv_templates.batch.folder import validate_folder
 from gnbv_templates.batch.progress import progress_bar
 from gnbv_templates.batch.results import status_label
 from gnbv_templates.cli import register as register_cli
+from gnbv_templates.cli.language import HelpFormatter, speaking
 from gnbv_templates.errors import DefinitionError, GnbvError, UsageError
 from gnbv_templates.findings import LANGS, text
 from gnbv_templates.forms.catalog import load_catalog
@@ -37,6 +38,10 @@ EXIT_INTERNAL = 70
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)  # help in the language the command speaks
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(text("cli.bad-command", message=message),
                          english=text("cli.bad-command", "en", message=message))
@@ -169,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gnbv", description="Biểu mẫu báo cáo Chương trình MTQG giảm nghèo bền vững.")
     parser.add_argument("--version", action="version", version=f"gnbv {__version__}",
                         help="in phiên bản của chương trình rồi thoát")
+    parser.add_argument("--lang", choices=LANGS, default="vi", help="ngôn ngữ của lệnh: vi (mặc định) hoặc en")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     gen = sub.add_parser("generate", help="sinh bộ biểu mẫu cho một đơn vị và một kỳ")
@@ -187,9 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
 
     fil = sub.add_parser("fill", help="điền số liệu theo mã dòng, mã cột vào một biểu mẫu đã sinh")
-    fil.add_argument("template")
+    fil.add_argument("template", help="bộ biểu mẫu đã sinh (.xlsx)")
     fil.add_argument("data", help='tệp JSON: {"B02": {"05": {"1": 1501.0}}}')
-    fil.add_argument("-o", "--output", required=True)
+    fil.add_argument("-o", "--output", required=True, help="tệp .xlsx kết quả (đã điền)")
     fil.add_argument("--lock", action="store_true", help="khóa các ô vừa điền (chỉ tiêu giao trước)")
     fil.add_argument("--templates", help="thư mục định nghĩa biểu")
     fil.set_defaults(func=cmd_fill)
@@ -197,9 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", help="liệt kê danh mục biểu mẫu")
     cat.add_argument("--json", action="store_true", help="in toàn bộ danh mục dạng JSON")
     cat.add_argument("--unit", help="mở rộng các dòng lặp như trong bộ biểu của đơn vị này")
-    cat.add_argument("--period")
-    cat.add_argument("--units")
-    cat.add_argument("--templates")
+    cat.add_argument("--period", help="kỳ báo cáo (với --unit)")
+    cat.add_argument("--units", help="tệp danh sách đơn vị")
+    cat.add_argument("--templates", help="thư mục định nghĩa biểu")
     cat.set_defaults(func=cmd_catalog)
 
     chk = sub.add_parser("check", help="kiểm tra các tệp định nghĩa biểu mẫu")
@@ -210,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("path", help="tệp .xlsx (hoặc thư mục)")
     val.add_argument("-o", "--output", help="tệp bản sao có trang kết quả kiểm tra và đánh dấu ô lỗi")
     val.add_argument("--json", help="tệp báo cáo JSON")
-    val.add_argument("--lang", choices=["vi", "en"], default="vi")
+    val.add_argument("--lang", choices=["vi", "en"], default="vi",
+                     help="ngôn ngữ của thông báo, trang kết quả và báo cáo JSON: vi hoặc en")
     val.add_argument("--templates", help="thư mục định nghĩa biểu")
     val.add_argument("--rules", help="thư mục luật kiểm tra")
     val.add_argument("--max-lines", type=int, default=40, help="số dòng phát hiện in ra màn hình")
@@ -225,17 +232,17 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
 
     con = sub.add_parser("consolidate", help="tổng hợp biểu của các đơn vị cấp dưới thành biểu của cấp trên")
-    con.add_argument("folder")
+    con.add_argument("folder", help="thư mục chứa biểu của các đơn vị cấp dưới")
     con.add_argument("--unit", required=True, help="mã đơn vị cấp trên")
-    con.add_argument("--period", required=True)
+    con.add_argument("--period", required=True, help="kỳ báo cáo: 2025 (năm) hoặc 2025-H1 (6 tháng)")
     con.add_argument("-o", "--output", required=True, help="tệp .xlsx tổng hợp")
     con.add_argument("--include-errors", action="store_true", help="vẫn tổng hợp biểu còn lỗi (ghi rõ trong kết quả)")
-    con.add_argument("--units")
-    con.add_argument("--settings")
-    con.add_argument("--jobs", type=int)
+    con.add_argument("--units", help="tệp danh sách đơn vị")
+    con.add_argument("--settings", help="tệp thiết lập (cơ quan nhận báo cáo, chức danh ký)")
+    con.add_argument("--jobs", type=int, help="số tiến trình song song (mặc định: số lõi)")
     con.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến độ")
-    con.add_argument("--templates")
-    con.add_argument("--rules")
+    con.add_argument("--templates", help="thư mục định nghĩa biểu")
+    con.add_argument("--rules", help="thư mục luật kiểm tra")
     con.set_defaults(func=cmd_consolidate)
 
     srv = sub.add_parser("serve", help="mở trang web kiểm tra, tổng hợp, sinh biểu trên máy này")
@@ -268,7 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     lang = _lang(argv)
     try:
-        args = build_parser().parse_args(argv)
+        with speaking(lang):  # argparse's own words (usage, errors) in the language asked for
+            args = build_parser().parse_args(argv)
+        if hasattr(args, "lang"):  # --lang before or after the command: the last one given counts
+            args.lang = lang
         return int(args.func(args) or 0)
     except DefinitionError as exc:
         print(text("cli.definition-error", lang), file=sys.stderr)
