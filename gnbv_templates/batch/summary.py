@@ -13,6 +13,7 @@ from gnbv_templates.batch.completeness import Completeness
 from gnbv_templates.batch.results import HAS_ERRORS, MISSING, PROGRAM_ERROR, UNREADABLE, VALID, FileResult, status_label
 from gnbv_templates.outputs import atomic_path
 from gnbv_templates.read.safety import printable
+from gnbv_templates.report.report import strict
 
 SUMMARY_NAME = "tong_hop_kiem_tra"
 
@@ -71,8 +72,8 @@ def write(results: list[FileResult], completeness: Completeness | None, outdir: 
               "program_errors": sum(r.status == PROGRAM_ERROR for r in results),
               "errors": sum(r.errors for r in results), "warnings": sum(r.warnings for r in results)}
     with atomic_path(json_path) as tmp:
-        tmp.write_text(json.dumps({"scope": scope, "counts": counts, "units": table}, ensure_ascii=False,
-                                  indent=1) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(strict({"scope": scope, "counts": counts, "units": table}), ensure_ascii=False,
+                                  indent=1, allow_nan=False) + "\n", encoding="utf-8")  # strict JSON, as reports
     with atomic_path(xlsx_path) as tmp:
         _workbook(tmp, table, completeness, outdir)
     return xlsx_path, json_path
