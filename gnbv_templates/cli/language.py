@@ -165,7 +165,7 @@ class HelpFormatter(argparse.HelpFormatter):
     """Help texts, and the parser's description, in the language the command speaks."""
 
     def _expand_help(self, action: argparse.Action) -> str:
-        if _speaking[-1] == "en" and action.help:
+        if _speaking[-1] == "en" and isinstance(action.help, str):
             action = copy.copy(action)
             action.help = english(action.help)
         return super()._expand_help(action)
