@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gnbv_templates.check.validate import Validation
+from gnbv_templates.check.pipeline import Pipeline
 from gnbv_templates.forms.catalog import Catalog, load_catalog
 from gnbv_templates.forms.rules import RuleSet, load_rules
 from gnbv_templates.read.reader import open_return
@@ -25,7 +25,7 @@ def validate(
     rules = rules or load_rules()
     ret = open_return(path)
     try:
-        outcome = Validation(ret, catalog, rules).run(expect_unit=expect_unit, expect_period=expect_period)
+        outcome = Pipeline(ret, catalog, rules).run(expect_unit=expect_unit, expect_period=expect_period)
         return Report.from_outcome(outcome)
     except (MemoryError, RecursionError) as exc:
         raise refuse("too-complex", f"Tệp {ret.name} quá lớn hoặc quá phức tạp để kiểm tra.",

@@ -1,0 +1,140 @@
+"""Input cells: each value read as its measure wants it, then held to its compiled cerberus schema.
+
+The common case (a finite number where a number belongs) takes no ceremony: this loop runs for every input
+cell of every return.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Iterator
+from typing import Any
+
+from gnbv_templates.check.base import Check
+from gnbv_templates.check.context import CheckContext, cell_finding
+from gnbv_templates.check.outcome import FormState, Key
+from gnbv_templates.findings import CODES, ERROR, Finding
+from gnbv_templates.forms.model import Cell, FormLayout
+from gnbv_templates.forms.rules import RuleSet
+from gnbv_templates.forms.schemas import cell_schema, compile_schema
+from gnbv_templates.read.coerce import Coerced, coerce
+
+Plan = list[tuple[Cell, Key, Any, dict, bool, bool]]
+# compiled checks by what defines them (measure, required, allowed values, refinement): shared by every file
+_SCHEMAS: dict[tuple[Any, ...], tuple[Any, dict]] = {}
+# per (rule set, layout): each input cell with its compiled check, kept while both live
+_PLANS: dict[tuple[int, int], tuple[RuleSet, FormLayout, Plan]] = {}
+
+
+class ValuesCheck(Check):
+    name = "values"
+    codes = ("value.not-a-number", "value.text-number", "value.ambiguous-number", "value.placeholder",
+             "value.excel-error", "value.date", "value.formula-no-value", "value.formula-in-input",
+             "value.negative", "value.not-integer", "value.out-of-range", "value.not-allowed", "value.required")
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for state in ctx.forms.values():
+            yield from _form(ctx, state)
+
+
+def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
+    sheet = _Sheet(ctx, state.sheet)
+    rows, cols = state.located.rows, state.located.cols
+    grid, formulas, inputs = sheet.grid, sheet.formulas, state.inputs
+    for cell, key, check, schema, numeric, count in plan(ctx.ruleset, state.layout):
+        r, c = rows.get(cell.row), cols.get(cell.col)
+        if r is None or c is None:
+            continue
+        raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+        problem = None
+        if type(raw) is float and numeric and math.isfinite(raw):  # the common case, without ceremony
+            value: Any = int(raw) if count and raw.is_integer() else raw
+        else:
+            value, problem = yield from _unusual(sheet, state, cell, raw, (r, c))
+        if formulas is not None and value is not None and (r, c) in formulas:
+            yield cell_finding(state, cell, "value.formula-in-input", value=raw, expected=value)
+        inputs[key] = value
+        failed = check(value)
+        if failed:
+            yield from _schema_findings(state, cell, failed, value, schema, problem)
+
+
+class _Sheet:
+    """What the reader knows of one sheet beyond its values."""
+
+    def __init__(self, ctx: CheckContext, name: str) -> None:
+        ret = ctx.ret
+        self.grid = ret.grid(name)
+        self.formulas = ret.formula_cells(name)
+        self.uncached = ret.uncached_formulas(name)
+        self.errors = ret.error_cells(name)
+
+
+def _unusual(sheet: _Sheet, state: FormState, cell: Cell, raw: Any,
+             at: tuple[int, int]) -> Generator[Finding, None, tuple[Any, str | None]]:
+    """Anything but a plain number: an Excel error, a formula without its value, text, a date…"""
+    if sheet.errors and at in sheet.errors:
+        result = Coerced(None, "value.excel-error", sheet.errors[at])
+    elif sheet.uncached and at in sheet.uncached and raw in (None, ""):
+        text = sheet.formulas.get(at, "") if sheet.formulas else ""
+        result = Coerced(None, "value.formula-no-value", "=" + text.lstrip("=") if text else "=…")
+    else:
+        result = coerce(raw, cell.measure)
+    if result.problem:
+        yield cell_finding(state, cell, result.problem, value=result.shown, expected=result.value)
+    return result.value, result.problem
+
+
+def _schema_findings(state: FormState, cell: Cell, failed: tuple[str, ...], value: Any, schema: dict,
+                     problem: str | None) -> Iterator[Finding]:
+    blocked = problem is not None and CODES[problem].severity == ERROR
+    for rule in failed:
+        if rule == "nullable" and blocked:
+            continue  # one finding per cause: the cell's problem is already reported
+        yield _schema_finding(state, cell, rule, value, schema)
+
+
+def plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
+    """Every input cell of a layout with its compiled check (refinements looked up once)."""
+    key = (id(ruleset), id(layout))
+    found = _PLANS.get(key)
+    if found is not None and found[0] is ruleset and found[1] is layout:
+        return found[2]
+    refine = ruleset.refinement
+    choices = {c.code: c.choices for c in layout.columns}
+    out = [(cell, (cell.row, cell.col), *_compiled(layout.id, cell, refine, choices),
+            cell.measure.numeric, cell.measure.type == "count") for cell in layout.inputs]
+    if len(_PLANS) > 256:
+        _PLANS.clear()
+    _PLANS[key] = (ruleset, layout, out)
+    return out
+
+
+def _compiled(form: str, cell: Cell, refine: Any, choices: dict) -> tuple[Any, dict]:
+    """The compiled check of a cell, shared by every cell with the same constraints."""
+    refinement = refine(form, cell.row, cell.col)
+    allowed = tuple(choices.get(cell.col) or ())  # the list itself: two forms' column 6 may differ
+    key = (cell.measure, cell.required, allowed,
+           None if refinement is None else tuple(sorted(((k, repr(v)) for k, v in refinement.items()))))
+    found = _SCHEMAS.get(key)
+    if found is None:
+        schema = cell_schema(cell, refinement, allowed)
+        if len(_SCHEMAS) > 4096:
+            _SCHEMAS.clear()
+        found = _SCHEMAS[key] = (compile_schema(schema), schema)
+    return found
+
+
+def _schema_finding(state: FormState, cell: Cell, rule: str, value: Any, schema: dict) -> Finding:
+    if rule == "nullable":
+        return cell_finding(state, cell, "value.required")
+    if rule == "type":
+        kind = "value.not-integer" if isinstance(value, float) else "value.not-a-number"
+        return cell_finding(state, cell, kind, value=value)
+    if rule == "min" and schema.get("min") == 0:
+        return cell_finding(state, cell, "value.negative", value=value, expected=0)
+    if rule == "allowed":
+        return cell_finding(state, cell, "value.not-allowed", value=value,
+                            expected=", ".join(schema.get("allowed", [])))
+    bounds = f"[{schema.get('min', '')}; {schema.get('max', '')}]"  # min, max, maxlength
+    return cell_finding(state, cell, "value.out-of-range", value=value, expected=bounds)
