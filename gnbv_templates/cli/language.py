@@ -165,9 +165,10 @@ class HelpFormatter(argparse.HelpFormatter):
     """Help texts, and the parser's description, in the language the command speaks."""
 
     def _expand_help(self, action: argparse.Action) -> str:
-        if _speaking[-1] == "en" and isinstance(action.help, str):
+        help_text = action.help
+        if _speaking[-1] == "en" and isinstance(help_text, str):
             action = copy.copy(action)
-            action.help = english(action.help)
+            action.help = english(help_text)
         return super()._expand_help(action)
 
     def _format_text(self, text: str) -> str:
