@@ -20,9 +20,12 @@ from gnbv_templates.serve.server import bind
 
 
 @contextmanager
-def running(**options: Any) -> Iterator[str]:
-    """Yields the base URL (http://127.0.0.1:PORT) of a server that stops when the block ends."""
+def running(apps: list[Any] | None = None, **options: Any) -> Iterator[str]:
+    """Yields the base URL (http://127.0.0.1:PORT) of a server that stops when the block ends; the
+    application is added to ``apps`` for a test to look inside."""
     app = create_app(**options)
+    if apps is not None:
+        apps.append(app)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))

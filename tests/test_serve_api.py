@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import signal
 import subprocess
@@ -178,6 +179,18 @@ def test_unknown_page_and_result_are_pages_not_errors(base: str) -> None:
     assert status == 404 and "hết hạn" in _refusal(status, body)
 
 
+def test_uploads_are_removed_once_checked_and_everything_when_the_server_stops() -> None:
+    apps: list = []
+    with running(apps) as url:
+        status, _, body = upload(url, "/api/validate", [FAULTY])
+        assert status == 200
+        root = apps[0].state.root
+        job = root / as_json(body)["job"]
+        assert (job / "ket_qua").is_dir() and not (job / "bieu_nhan").exists()
+        assert not list(root.rglob("*co_loi.xlsx"))  # the upload is gone; its annotated copy is kept as 001.xlsx
+    assert not root.exists()
+
+
 def test_uploads_are_removed_when_the_server_stops() -> None:
     app = create_app()
     root = app.state.root
@@ -229,6 +242,27 @@ def test_the_command_says_where_it_serves_and_serves_there() -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+def test_the_command_opens_the_browser_at_its_page(tmp_path) -> None:
+    seen = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {seen}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(browser)}
+    proc = subprocess.Popen([sys.executable, "-m", "gnbv_templates", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        url = re.search(r"http://\S+/", proc.stdout.readline()).group(0)
+        for _ in range(200):
+            if seen.exists() and seen.read_text(encoding="utf-8").strip():
+                break
+            time.sleep(0.05)
+        assert seen.read_text(encoding="utf-8").strip() == url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
 
 
 def test_the_command_on_the_network_prints_an_access_code() -> None:

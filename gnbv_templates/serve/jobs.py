@@ -184,6 +184,8 @@ def validate_files(job: Job, stored: list[Stored]) -> None:
                 view.message, view.message_en = exc.message, exc.english
         job.files.append(view)
         job.done += 1
+    if stored:  # the uploads are done with once their copies and reports are written
+        shutil.rmtree(stored[0].path.parent.parent, ignore_errors=True)
 
 
 def zip_results(job: Job) -> Path:
@@ -207,3 +209,4 @@ def consolidate_files(job: Job, returns: Path, parent: str, period: str) -> None
     out = job.folder / "tong_hop" / f"{safe_name(parent)}_{safe_name(period)}_TONG_HOP.xlsx"
     job.consolidation = consolidate(returns, parent, period, out, jobs=1, progress=job.progress)
     job.output = out
+    shutil.rmtree(returns, ignore_errors=True)  # the uploads are done with: the return holds their sums
