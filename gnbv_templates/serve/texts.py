@@ -109,6 +109,38 @@ _TEXT: dict[str, tuple[str, str]] = {
     "login.submit": ("Vào", "Enter"),
     "login.wrong": ("Mã truy cập không đúng.", "Wrong access code."),
     "api.title": ("API JSON", "JSON API"),
+    "api.lead": ("Cùng các việc của trang, cho cổng thông tin hay chương trình khác gọi. Lỗi trả về "
+                 "{\"error\": \"một câu\"}; thêm ?lang=en để nhận lời nhắn tiếng Anh.",
+                 "The page's work, for portals and other programs. Errors come back as {\"error\": \"one "
+                 "sentence\"}; add ?lang=en for English messages."),
+    "api.sends": ("Gửi", "Send"),
+    "api.returns": ("Nhận", "Returns"),
+    "api./api/validate": ("Kiểm tra biểu", "Validate returned workbooks"),
+    "api./api/validate.sends": ("multipart/form-data: một hay nhiều files (.xlsx, .xlsm, .ods, .xls hoặc một .zip).",
+                                "multipart/form-data: one or more files (.xlsx, .xlsm, .ods, .xls or a .zip)."),
+    "api./api/validate.returns": ("với mỗi tệp: đơn vị, kỳ, tình trạng (valid, errors, unreadable), số lỗi, các "
+                                  "phát hiện, đường tải bản sao đánh dấu lỗi và JSON; đường tải tất cả (.zip).",
+                                  "per file: unit, period, status (valid, errors, unreadable), counts, findings, "
+                                  "links to the annotated copy and the JSON; a link to all of them (.zip)."),
+    "api./api/consolidate": ("Tổng hợp", "Consolidate"),
+    "api./api/consolidate.sends": ("multipart/form-data: unit (mã đơn vị cấp trên), period (2025 hoặc 2025-H1), "
+                                   "các files của đơn vị cấp dưới.",
+                                   "multipart/form-data: unit (the parent's code), period (2025 or 2025-H1), the "
+                                   "children's files."),
+    "api./api/consolidate.returns": ("đơn vị chưa nộp, nộp nhiều bản, khác kỳ, không đọc được, biểu đã tổng hợp và "
+                                     "không tổng hợp (lý do), đường tải biểu tổng hợp.",
+                                     "who has not returned, duplicates, other periods, unreadable files, what was "
+                                     "added up or left out (why), a link to the consolidated return."),
+    "api./api/generate": ("Sinh biểu", "Generate a pack"),
+    "api./api/generate.sends": ("JSON (hoặc form): unit, period, forms (tùy chọn, ví dụ [\"B01\", \"B02\"]), "
+                                "action = \"children\" để sinh cho mọi đơn vị cấp dưới.",
+                                "JSON (or form): unit, period, forms (optional, e.g. [\"B01\", \"B02\"]), "
+                                "action = \"children\" for every unit below."),
+    "api./api/generate.returns": ("tệp .xlsx (hoặc .zip).", "the .xlsx (or a .zip)."),
+    "api./api/jobs/{job}": ("Tiến độ một việc", "A job's progress"),
+    "api./api/jobs/{job}.sends": ("", ""),
+    "api./api/jobs/{job}.returns": ("state (running, done, failed), done, total.",
+                                    "state (running, done, failed), done, total."),
 }
 
 
