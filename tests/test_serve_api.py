@@ -18,7 +18,9 @@ import openpyxl
 import pytest
 from serve_support import as_json, multipart, request, running, upload
 
+from gnbv_templates.cli.main import main
 from gnbv_templates.serve.app import create_app, default_period, periods
+from gnbv_templates.serve.server import bind
 from gnbv_templates.serve.uploads import MAX_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,3 +281,13 @@ def test_the_command_on_the_network_prints_an_access_code() -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
+
+
+def test_a_busy_port_is_one_sentence_and_exit_code_4(capsys) -> None:
+    taken = bind("127.0.0.1", 0)
+    try:
+        port = str(taken.getsockname()[1])
+        assert main(["serve", "--port", port, "--no-browser"]) == 4
+        assert f"Không mở được cổng {port} trên 127.0.0.1" in capsys.readouterr().err
+    finally:
+        taken.close()
