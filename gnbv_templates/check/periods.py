@@ -207,26 +207,15 @@ def _sub(text: str, params: dict[str, str]) -> str:
 
 
 def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> PeriodRule:
-    kind = raw["kind"]
-    may_be_error = KINDS[kind][2]
-    if raw["severity"] == "error" and not may_be_error:
-        raise ValueError(f"luật loại {kind} chỉ được là cảnh báo (severity: warning), không bao giờ là lỗi")
-    if (raw["against"] == SIBLINGS) != (kind == "outlier"):
-        raise ValueError("so với các đơn vị cùng cấp (against: siblings) chỉ dùng cho loại outlier, và ngược lại")
     this = ex.parse(_sub(raw["this"], params))
     earlier = ex.parse(_sub(raw["earlier"], params)) if raw.get("earlier") else None
-    if kind in ("stock-flow", "cumulative", "plan") and earlier is None:
-        raise ValueError(f"luật loại {kind} cần biểu thức earlier (số của kỳ trước)")
-    for_each = raw.get("for_each")
-    nodes = [this] + ([earlier] if earlier is not None else [])
-    if any(r.code is not None for n in nodes for r in ex.refs(n)) and not for_each:
-        raise ValueError("tham chiếu [mã] một thành phần cần for_each: row")
+    _refuse_inconsistent(raw, this, earlier)
     note = raw.get("unless_note") or {}
+    what = _sub(raw["what"], params)
     return PeriodRule(
-        id=_sub(raw["id"], params), kind=kind, against=raw["against"], form=_sub(raw["form"], params),
-        for_each=for_each, rows=tuple(_sub(r, params) for r in raw["rows"]) if "rows" in raw else None,
-        this=this, earlier=earlier, what=_sub(raw["what"], params), what_en=_sub(raw.get("what_en") or raw["what"],
-                                                                              params),
+        id=_sub(raw["id"], params), kind=raw["kind"], against=raw["against"], form=_sub(raw["form"], params),
+        for_each=raw.get("for_each"), rows=tuple(_sub(r, params) for r in raw["rows"]) if "rows" in raw else None,
+        this=this, earlier=earlier, what=what, what_en=_sub(raw["what_en"], params) if "what_en" in raw else what,
         basis=_sub(raw["basis"], params), severity=raw["severity"],
         skip_measures=tuple(raw.get("skip_measures", ())), note_col=note.get("col"),
         note_words=tuple(_fold(w) for w in note.get("contains", ())),
@@ -234,6 +223,20 @@ def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> PeriodRu
         method=raw.get("method", "robust-z"), threshold=float(raw.get("threshold", 3.5)),
         margin=float(raw.get("margin", 0.0)), min_units=int(raw.get("min_units", 5)), source=source,
     )
+
+
+def _refuse_inconsistent(raw: dict[str, Any], this: ex.Node, earlier: ex.Node | None) -> None:
+    """What the meta-schema cannot say: combinations of keys that make no sense."""
+    kind = raw["kind"]
+    if raw["severity"] == "error" and not KINDS[kind][2]:
+        raise ValueError(f"luật loại {kind} chỉ được là cảnh báo (severity: warning), không bao giờ là lỗi")
+    if (raw["against"] == SIBLINGS) != (kind == "outlier"):
+        raise ValueError("so với các đơn vị cùng cấp (against: siblings) chỉ dùng cho loại outlier, và ngược lại")
+    if kind in _AT_INPUTS and earlier is None:
+        raise ValueError(f"luật loại {kind} cần biểu thức earlier (số của kỳ trước)")
+    nodes = [this] + ([earlier] if earlier is not None else [])
+    if any(r.code is not None for n in nodes for r in ex.refs(n)) and not raw.get("for_each"):
+        raise ValueError("tham chiếu [mã] một thành phần cần for_each: row")
 
 
 def _fold(text: Any) -> str:
@@ -313,28 +316,37 @@ def _applies(outcome: Outcome, rule: PeriodRule, at: ex.Ref) -> bool:
 
 def _compare(outcome: Outcome, rule: PeriodRule, earlier: Earlier, at: ex.Ref, a: float, b: float,
              current: Figures) -> Finding | None:
-    if not _applies(outcome, rule, at):
+    if not _applies(outcome, rule, at) or _holds(rule, a, b):
         return None
-    code, op, _ = KINDS[rule.kind]
-    slack = 0.0005 + 1e-9 * max(abs(a), abs(b))
-    params: dict[str, Any] = {}
-    if op == "==" and abs(a - b) <= slack:
+    if rule.kind == "plan" and _adjusted(rule, at, current):
         return None
-    if op == ">=" and a >= b - slack:
-        return None
-    if rule.kind == "plan" and rule.note_col:
-        note = _fold(current.get(at.form or rule.form, {}).get((at.row or "", rule.note_col)))
-        if any(word in note for word in rule.note_words):
-            return None  # the return says the plan was adjusted
+    params: dict[str, Any] = {"earlier_period": earlier.period, "source": earlier.source}
     if rule.kind == "jump":
-        change = abs(a - b)
-        if change < rule.min_change or change <= slack:
-            return None
-        if b != 0 and a != 0 and max(a / b, b / a) <= rule.factor:
-            return None
         params["factor"] = rule.factor
-    return _finding(outcome, rule, at, code, a, b, {**params, "earlier_period": earlier.period,
-                                                    "source": earlier.source})
+    return _finding(outcome, rule, at, KINDS[rule.kind][0], a, b, params)
+
+
+def _holds(rule: PeriodRule, a: float, b: float) -> bool:
+    """This period's figure a is as it should be against the earlier figure b."""
+    slack = 0.0005 + 1e-9 * max(abs(a), abs(b))
+    op = KINDS[rule.kind][1]
+    if op == "==":
+        return abs(a - b) <= slack
+    if op == ">=":
+        return a >= b - slack
+    # jump: a change too small to matter, or within the declared factor either way
+    change = abs(a - b)
+    if change < rule.min_change or change <= slack:
+        return True
+    return a != 0 and b != 0 and max(a / b, b / a) <= rule.factor
+
+
+def _adjusted(rule: PeriodRule, at: ex.Ref, current: Figures) -> bool:
+    """The row's note says the plan was adjusted (an adjusted plan is how a year's plan changes)."""
+    if not rule.note_col:
+        return False
+    note = _fold(current.get(at.form or rule.form, {}).get((at.row or "", rule.note_col)))
+    return any(word in note for word in rule.note_words)
 
 
 def _finding(outcome: Outcome, rule: PeriodRule, at: ex.Ref, code: str, value: float, expected: Any,

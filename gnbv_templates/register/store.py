@@ -25,6 +25,7 @@ from gnbv_templates.register.receipt import (
     DUPLICATE,
     NEW,
     VERSION,
+    Change,
     Figures,
     Receipt,
     compare_figures,
@@ -211,9 +212,6 @@ class Register:
         """Record a validated report whose file has the given hash."""
         findings = [_finding_row(f) for f in report.findings]
         figures = report_figures(report)
-        counts = report.counts
-        verdict = "ok" if report.ok else "errors"
-        parent = self._parent_of(report.unit)
         with db.write(self.conn) as conn:
             row = conn.execute(f"SELECT {_ENTRY} FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
             if row is not None:
@@ -221,34 +219,13 @@ class Register:
                 self._log(conn, "duplicate", entry.sha256, entry.unit, entry.period, entry.version, received_as)
                 return self._duplicate_receipt(entry, received_as)
             previous = self._latest(conn, report.unit, report.period)
-            found = conn.execute("SELECT last FROM versions WHERE unit = ? AND period = ?",
-                                 (report.unit, report.period)).fetchone()
-            version = (found[0] if found else 0) + 1
-            conn.execute("INSERT INTO versions (unit, period, last) VALUES (?, ?, ?) "
-                         "ON CONFLICT (unit, period) DO UPDATE SET last = excluded.last",
-                         (report.unit, report.period, version))
-            at = _now()
-            cursor = conn.execute(
-                "INSERT INTO returns (sha256, unit, unit_name, parent, period, version, catalog_version, "
-                "received_at, received_as, verdict, errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha256, report.unit, report.unit_name or "", parent, report.period, version,
-                 report.catalog_version or "", at, received_as, verdict, counts["error"], counts["warning"]))
-            return_id = cursor.lastrowid
-            conn.executemany(
-                f"INSERT INTO findings (return_id, seq, {', '.join(_FINDING_FIELDS)}) "
-                f"VALUES (?, ?, {', '.join('?' * len(_FINDING_FIELDS))})",
-                [(return_id, seq, *(f[k] for k in _FINDING_FIELDS)) for seq, f in enumerate(findings)])
-            conn.executemany("INSERT INTO figures (return_id, form, row, col, derived, value) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", [(return_id, *fig) for fig in figures])
-            conn.executemany("INSERT INTO forms (return_id, form, fingerprint) VALUES (?, ?, ?)",
-                             [(return_id, form, state.layout.fingerprint) for form, state in report.forms.items()])
-            self._log(conn, "add", sha256, report.unit, report.period, version, received_as)
+            entry = self._insert(conn, report, sha256, received_as, findings, figures)
             before_findings = self._findings(conn, previous.id) if previous else []
             before_figures = self._figures(conn, previous.id, derived=False) if previous else {}
         receipt = Receipt(
             status=VERSION if previous else NEW, unit=report.unit, unit_name=report.unit_name or "",
-            period=report.period, version=version, sha256=sha256, received_at=at, received_as=received_as,
-            verdict=verdict,
+            period=report.period, version=entry.version, sha256=sha256, received_at=entry.received_at,
+            received_as=received_as, verdict=entry.verdict,
         )
         if previous is not None:
             receipt.previous_version = previous.version
@@ -258,14 +235,36 @@ class Register:
             for form, row_code, col_code, derived, value in figures:
                 if not derived:
                     now.setdefault(form, {})[(row_code, col_code)] = value
-            receipt.changed = compare_figures(before_figures, now)
-            for change in receipt.changed:
-                state = report.forms.get(change.form)
-                if state is not None:
-                    row = state.layout.rows_by_code.get(change.row)
-                    change.sheet, change.cell = state.sheet, state.address(change.row, change.col)
-                    change.label = row.label if row else ""
+            receipt.changed = _placed(compare_figures(before_figures, now), report)
         return receipt
+
+    def _insert(self, conn: sqlite3.Connection, report: Report, sha256: str, received_as: str,
+                findings: list[dict[str, Any]], figures: list[tuple[str, str, str, int, Any]]) -> Entry:
+        """The rows of one new version (inside the caller's write transaction, which numbers it)."""
+        found = conn.execute("SELECT last FROM versions WHERE unit = ? AND period = ?",
+                             (report.unit, report.period)).fetchone()
+        version = (found[0] if found else 0) + 1
+        conn.execute("INSERT INTO versions (unit, period, last) VALUES (?, ?, ?) "
+                     "ON CONFLICT (unit, period) DO UPDATE SET last = excluded.last",
+                     (report.unit, report.period, version))
+        counts = report.counts
+        values = (sha256, report.unit, report.unit_name or "", self._parent_of(report.unit), report.period, version,
+                  report.catalog_version or "", _now(), received_as, "ok" if report.ok else "errors",
+                  counts["error"], counts["warning"])
+        cursor = conn.execute(
+            "INSERT INTO returns (sha256, unit, unit_name, parent, period, version, catalog_version, "
+            "received_at, received_as, verdict, errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+        return_id = cursor.lastrowid
+        conn.executemany(
+            f"INSERT INTO findings (return_id, seq, {', '.join(_FINDING_FIELDS)}) "
+            f"VALUES (?, ?, {', '.join('?' * len(_FINDING_FIELDS))})",
+            [(return_id, seq, *(f[k] for k in _FINDING_FIELDS)) for seq, f in enumerate(findings)])
+        conn.executemany("INSERT INTO figures (return_id, form, row, col, derived, value) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", [(return_id, *fig) for fig in figures])
+        conn.executemany("INSERT INTO forms (return_id, form, fingerprint) VALUES (?, ?, ?)",
+                         [(return_id, form, state.layout.fingerprint) for form, state in report.forms.items()])
+        self._log(conn, "add", sha256, report.unit, report.period, version, received_as)
+        return Entry(return_id or 0, *values)
 
     def _duplicate(self, entry: Entry, received_as: str) -> Receipt:
         with db.write(self.conn) as conn:
@@ -384,6 +383,17 @@ class Register:
         for form, row, col, value in conn.execute(sql, (return_id,)):
             out.setdefault(form, {})[(row, col)] = value
         return out
+
+
+def _placed(changes: list[Change], report: Report) -> list[Change]:
+    """Each changed figure with the sheet, address and row label it has in this version."""
+    for change in changes:
+        state = report.forms.get(change.form)
+        if state is not None:
+            row = state.layout.rows_by_code.get(change.row)
+            change.sheet, change.cell = state.sheet, state.address(change.row, change.col)
+            change.label = row.label if row else ""
+    return changes
 
 
 def _finding_row(finding: Any) -> dict[str, Any]:
