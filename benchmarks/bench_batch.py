@@ -1,14 +1,14 @@
-"""Batch validation and consolidation of many district returns: time and peak memory.
+"""A province's folder of district returns: validate it, consolidate it — time, passes, memory.
 
-Makes N filled district returns (default 700) of a test province, then, each
-in a fresh process so its memory is its own:
-  - `gnbv validate DIR/` (all cores), and
-  - `gnbv consolidate DIR/ --unit 99` (all cores),
-printing wall time and peak resident memory (the main process, and the largest worker).
-Targets: each under 60 s on a 2-core machine, peak memory bounded (the same for
-100 returns as for 700: results are streamed, not all workbooks held at once).
+Makes N filled district returns (default 700; one in 20 with an error), then runs, each in a fresh
+process as typed in a shell, on 2 processes:
+  - ``gnbv validate DIR/`` (annotated copies and the summary written), target < 15 s;
+  - ``gnbv consolidate DIR/``, target < 15 s, in one pass over the files;
+printing wall time, files with findings, annotated copies written, and the peak memory of the whole
+process tree (main process and workers, summed).  A smaller batch is run too: memory must not grow
+with the number of returns.
 
-    python benchmarks/bench_batch.py [--returns 700] [--jobs N]
+    python benchmarks/bench_batch.py [--returns 700] [--small 100] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -16,96 +16,66 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+from support import gnbv, make_returns, run_command, units_file, verdict
 
-from bench_generate import national_units
-
-from gnbv_templates.forms.catalog import load_catalog
-from gnbv_templates.forms.context import make_issue
-from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import load_units
-from gnbv_templates.generate.synth import consistent_values
-from gnbv_templates.generate.writer import PackWriter
 
-_STATE: dict = {}
-
-
-def _make(args: tuple[str, str, str]) -> None:
-    code, units_path, folder = args
-    if not _STATE:
-        _STATE.update(catalog=load_catalog(), units=load_units(units_path), rules=load_rules())
-    writer = PackWriter(_STATE["catalog"], make_issue(_STATE["units"], code, "2025-H1"))
-    values = consistent_values(writer.layouts(), _STATE["rules"], level="huyen", seed=int(code))
-    writer.write(Path(folder) / f"{code}.xlsx", values=values)
-
-
-def make_returns(folder: Path, units_path: Path, count: int, jobs: int) -> float:
-    folder.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(_make, [(str(100 + i), str(units_path), str(folder)) for i in range(count)], chunksize=8))
-    return time.perf_counter() - start
-
-
-def step(argv: list[str]) -> dict:
-    """Run one gnbv command in this process; report its time and peak memory."""
-    from gnbv_templates.cli.main import main as gnbv
-
-    start = time.perf_counter()
-    code = gnbv(argv)
-    seconds = time.perf_counter() - start
-    return {"exit": code, "seconds": seconds,
-            "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
-
-
-def measure(argv: list[str]) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--step", json.dumps(argv)], capture_output=True, text=True,
-                          check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise RuntimeError(done.stderr[-2000:])
-    return json.loads(lines[-1])
+CONSOLIDATE = """
+import json, sys
+from gnbv_templates.batch.consolidate import consolidate
+folder, units, out, jobs = sys.argv[1:5]
+result = consolidate(folder, "99", "2025-H1", out, units=units, jobs=int(jobs))
+print(json.dumps({"included": len(result.included), "excluded": len(result.excluded), "reread": result.reread}))
+"""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--returns", type=int, default=700)
     parser.add_argument("--small", type=int, default=100, help="a smaller batch, to compare peak memory")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--step")
+    parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    if args.step:
-        print(json.dumps(step(json.loads(args.step))))
-        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        units = national_units(root, args.returns)
-        made = make_returns(root / "returns", units, args.returns, args.jobs)
-        print(f"made {args.returns} filled district returns in {made:.0f} s", flush=True)
-        sizes = [args.small, args.returns] if args.small < args.returns else [args.returns]
-        for size in sizes:
+        units_path = units_file(root, [("99", args.returns, 10)])
+        districts = [u.code for u in load_units(units_path).children("99")]
+        (root / "returns").mkdir()
+        made = make_returns(units_path, [(code, root / "returns" / f"{code}.xlsx") for code in districts],
+                            jobs=args.jobs)
+        print(f"made {len(districts)} filled district returns (1 in 20 with an error) in {made:.0f} s", flush=True)
+        for size in sorted({min(args.small, args.returns), args.returns}):
             folder = root / f"subset_{size}"
             folder.mkdir()
-            for i in range(size):
-                os.link(root / "returns" / f"{100 + i}.xlsx", folder / f"{100 + i}.xlsx")
-            common = ["--units", str(units), "--jobs", str(args.jobs)]
-            val = measure(["validate", str(folder), "-o", str(root / f"out_{size}"), "--unit", "99",
-                           "--period", "2025-H1", *common])
-            con = measure(["consolidate", str(folder), "--unit", "99", "--period", "2025-H1",
-                           "-o", str(root / f"total_{size}.xlsx"), *common])
-            for name, m in (("validate", val), ("consolidate", con)):
-                print(f"{name:<11} {size:>4} returns on {args.jobs} processes: {m['seconds']:.1f} s "
-                      f"(target < 60 s for 700), peak memory main {m['main_mb']:.0f} MB, "
-                      f"largest worker {m['worker_mb']:.0f} MB (exit {m['exit']})", flush=True)
+            for code in districts[:size]:
+                os.link(root / "returns" / f"{code}.xlsx", folder / f"{code}.xlsx")
+            common = ["--units", str(units_path), "--jobs", str(args.jobs), "-q"]
+            out = root / f"checked_{size}"
+            seconds, peak, done = run_command(gnbv("validate", str(folder), "-o", str(out), "--unit", "99",
+                                                   "--period", "2025-H1", *common))
+            summary = json.loads((out / "tong_hop_kiem_tra.json").read_text(encoding="utf-8"))
+            flagged = sum(1 for u in summary["units"] if u["errors"] or u["warnings"])
+            annotated = len(list((out / "annotated").glob("*.xlsx"))) if (out / "annotated").exists() else 0
+            target = f"; target < 15 s: {verdict(seconds < 15)}" if size == args.returns else ""
+            print(f"validate    {size:>5} returns, {args.jobs} processes, fresh process: {seconds:.1f} s, "
+                  f"{flagged} with findings, {annotated} annotated copies written, peak memory of the process "
+                  f"tree {peak:.0f} MB (exit {done.returncode}{target})", flush=True)
+            seconds, peak, done = run_command([sys.executable, "-c", CONSOLIDATE, str(folder), str(units_path),
+                                               str(root / f"total_{size}.xlsx"), str(args.jobs)])
+            if done.returncode:
+                print(done.stderr[-3000:])
+                continue
+            stats = json.loads(done.stdout.strip().splitlines()[-1])
+            reads = stats["included"] + stats["excluded"] + stats["reread"]
+            target = f"; target < 15 s, one pass: {verdict(seconds < 15 and reads == size)}" \
+                if size == args.returns else ""
+            print(f"consolidate {size:>5} returns, {args.jobs} processes, fresh process: {seconds:.1f} s, "
+                  f"{stats['included']} summed, {stats['excluded']} left out, files read {reads} "
+                  f"({'one pass' if reads == size else 'MORE THAN ONE PASS'}), peak memory of the process tree "
+                  f"{peak:.0f} MB{target}", flush=True)
 
 
 if __name__ == "__main__":

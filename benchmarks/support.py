@@ -139,10 +139,16 @@ def _make_some(args: tuple[str, list[tuple[str, str, bool]]]) -> int:
         unit = units.get(code)
         issue = make_issue(units, code, "2025-H1", issued=ISSUED)
         shape = (unit.level, len(issue.children))
-        values = _MAKER["values"].get(shape)
-        if values is None:
+        found = _MAKER["values"].get(shape)
+        if found is None:
             layouts = PackWriter(_MAKER["catalog"], issue).layouts()
-            values = _MAKER["values"][shape] = consistent_values(layouts, _MAKER["rules"], level=unit.level, seed=1)
+            found = _MAKER["values"][shape] = (
+                consistent_values(layouts, _MAKER["rules"], level=unit.level, seed=1),
+                [c.code for c in issue.children])
+        values, children = found
+        # Biểu 15 has a row per unit below, by its code: the same figures, on this unit's own rows
+        rename = dict(zip(children, [c.code for c in issue.children], strict=True))
+        values = {**values, "B15": {(rename.get(r, r), c): v for (r, c), v in values.get("B15", {}).items()}}
         if faulty:  # a return with findings: one count typed over with a negative number
             values = {form: dict(cells) for form, cells in values.items()}
             key = next(iter(values["B01"]))

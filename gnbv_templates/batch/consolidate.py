@@ -46,6 +46,7 @@ class Consolidation:
     non_additive: list[tuple[str, str, str, str, Any]] = field(default_factory=list)  # unit, form, row, col, value
     include_errors: bool = False
     summary: tuple[Path, Path] | None = None  # with report_dir: the validation summary (xlsx, json)
+    reread: int = 0  # files read a second time: an earlier copy of a unit's return, taken out of the sums
 
     @property
     def with_errors(self) -> list[FileResult]:
@@ -84,53 +85,72 @@ def consolidate(
     load_rules(rules)  # definition errors once, before the workers start
     units = units if isinstance(units, Units) else load_units(units)
     issue = make_issue(units, parent, period, settings or load_settings(), issued)
-    inside = folder.resolve() in out.resolve().parent.parents  # outputs kept in a subfolder of the returns
-    paths = find_returns(folder, exclude=out.resolve().parent if inside else None)
-    if report_dir is not None:
-        reports = Path(report_dir).resolve()
-        paths = [p for p in paths if reports not in p.resolve().parents]
-    paths = [p for p in paths if p.resolve() != out.resolve()]
+    reports = Path(report_dir) if report_dir is not None else None
     writer = PackWriter(catalog, issue)
-    layouts = {layout.id: layout for layout in writer.layouts()}
-    children = {u.code for u in units.children(parent)}
-
-    def usable(r: FileResult) -> bool:
-        return ((r.status == VALID or (include_errors and r.status == HAS_ERRORS))
-                and r.period == issue.period.code and r.unit in children)
-
-    sums = RunningSums(layouts)
-    summaries: list[FileResult] = []
-    counted: dict[str, FileResult] = {}  # unit → the return whose values are in the sums now
-    for read in run(paths, jobs=jobs, keep_inputs=True, templates=templates, rules=rules, progress=progress,
-                    executor=executor, outdir=Path(report_dir) if report_dir is not None else None):
-        inputs, totals = read.inputs, read.totals
-        read.inputs = read.totals = None  # the summary is kept, the values go into the sums
-        summaries.append(read)
-        if not usable(read):
-            continue
-        current = counted.get(read.unit)
-        if current is not None:
-            if _rank(current) <= _rank(read):
-                continue
-            _take_out(sums, current, templates, rules)
-        sums.add(read.unit, inputs, totals)
-        counted[read.unit] = read
-    completeness = assess(summaries, units, parent, issue.period.code)
-    result = Consolidation(out, parent, issue.period.code, completeness, include_errors=include_errors)
-    chosen = {r.path for r in completeness.chosen.values() if usable(r)}
-    if chosen != {r.path for r in counted.values()}:  # only if files were touched while being read
-        raise UnreadableFile("Các tệp biểu đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.",
+    one_pass = _Pass(writer, {u.code for u in units.children(parent)}, issue.period.code, include_errors,
+                     templates, rules)
+    for read in run(_returns_in(folder, out, reports), jobs=jobs, keep_inputs=True, templates=templates,
+                    rules=rules, progress=progress, executor=executor, outdir=reports):
+        one_pass.take(read)
+    completeness = assess(one_pass.summaries, units, parent, issue.period.code)
+    result = Consolidation(out, parent, issue.period.code, completeness, include_errors=include_errors,
+                           reread=one_pass.reread)
+    chosen = {r.path for r in completeness.chosen.values() if one_pass.usable(r)}
+    if chosen != {r.path for r in one_pass.counted.values()}:  # only if files were touched while being read
+        raise UnreadableFile("Các tệp biểu đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.", reason="changed",
                              english="Returns changed while being consolidated; run the command again.")
-    for r in summaries:
+    for r in one_pass.summaries:
         if r.path in chosen:
             result.included.append(r)
-            result.non_additive += sums.non_additive.get(r.unit, [])
+            result.non_additive += one_pass.sums.non_additive.get(r.unit, [])
         else:
             result.excluded.append((r, _excluded_because(r, completeness, include_errors)))
-    if report_dir is not None:
-        result.summary = summary.write(summaries, completeness, Path(report_dir))
-    writer.write(out, values=sums.values(), preface=lambda book, fmt: _provenance(book, fmt, result, catalog))
+    if reports is not None:
+        result.summary = summary.write(one_pass.summaries, completeness, reports)
+    writer.write(out, values=one_pass.sums.values(),
+                 preface=lambda book, fmt: _provenance(book, fmt, result, catalog))
     return result
+
+
+def _returns_in(folder: Path, out: Path, reports: Path | None) -> list[Path]:
+    """The returns to read: not our own outputs, whether kept beside the returns or below them."""
+    inside = folder.resolve() in out.resolve().parent.parents
+    paths = find_returns(folder, exclude=out.resolve().parent if inside else None)
+    if reports is not None:
+        paths = [p for p in paths if reports.resolve() not in p.resolve().parents]
+    return [p for p in paths if p.resolve() != out.resolve()]
+
+
+class _Pass:
+    """The one pass: every file's summary kept, its values added to the sums if it is the one that counts."""
+
+    def __init__(self, writer: PackWriter, children: set[str], period: str, include_errors: bool,
+                 templates: str | None, rules: str | None) -> None:
+        self.sums = RunningSums({layout.id: layout for layout in writer.layouts()})
+        self.children, self.period, self.include_errors = children, period, include_errors
+        self.templates, self.rules = templates, rules
+        self.summaries: list[FileResult] = []
+        self.counted: dict[str, FileResult] = {}  # unit → the return whose values are in the sums now
+        self.reread = 0
+
+    def usable(self, r: FileResult) -> bool:
+        return ((r.status == VALID or (self.include_errors and r.status == HAS_ERRORS))
+                and r.period == self.period and r.unit in self.children)
+
+    def take(self, read: FileResult) -> None:
+        inputs, totals = read.inputs, read.totals
+        read.inputs = read.totals = None  # the summary is kept, the values go into the sums
+        self.summaries.append(read)
+        if not self.usable(read):
+            return
+        current = self.counted.get(read.unit)
+        if current is not None:
+            if _rank(current) <= _rank(read):
+                return
+            _take_out(self.sums, current, self.templates, self.rules)
+            self.reread += 1
+        self.sums.add(read.unit, inputs, totals)
+        self.counted[read.unit] = read
 
 
 def _take_out(sums: RunningSums, r: FileResult, templates: str | None, rules: str | None) -> None:
@@ -141,7 +161,7 @@ def _take_out(sums: RunningSums, r: FileResult, templates: str | None, rules: st
     """
     again = check_one((r.path, None, True, templates, rules))
     if again.sha256 != r.sha256:
-        raise UnreadableFile(f"Tệp {r.name} đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.",
+        raise UnreadableFile(f"Tệp {r.name} đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.", reason="changed",
                              english=f"{r.name} changed while being consolidated; run the command again.")
     sums.remove(r.unit, again.inputs, again.totals)
 
@@ -177,7 +197,9 @@ class RunningSums:
         self.layouts = layouts
         # (form, row, col) → [exact total, returns with a value, of which non-integers]
         self.cells: dict[tuple[str, str, str], list[int]] = {}
-        self.b15: dict[str, dict[tuple[str, str], Any]] = {}  # unit → its row of Biểu 15
+        # the form listing child units (Biểu 15): each child's total row becomes its row there
+        self.child_form: str | None = "B15"
+        self.b15: dict[str, dict[tuple[str, str], Any]] = {}  # unit → its row of that form
         self.non_additive: dict[str, list[tuple[str, str, str, str, Any]]] = {}
 
     def add(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
@@ -190,56 +212,73 @@ class RunningSums:
 
     def _take(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
               totals: dict[tuple[str, str], Any] | None, sign: int) -> None:
-        cells, listed = self.cells, []
+        listed = []
         for form, values in (inputs or {}).items():
             layout = self.layouts.get(form)
             if layout is None:
                 continue
-            layout_cells = layout.cells
             for key, value in values.items():
-                cell = layout_cells.get(key)
+                cell = layout.cells.get(key)
                 if cell is None or cell.kind != INPUT or value is None:
                     continue
-                if (cell.measure.type in ADDITIVE and isinstance(value, int | float)
-                        and (not isinstance(value, float) or math.isfinite(value))):
-                    if isinstance(value, float) and not value.is_integer():
-                        numerator, denominator = value.as_integer_ratio()
-                        exact, fraction = numerator << (_SHIFT + 1 - denominator.bit_length()), 1
-                    else:
-                        exact, fraction = int(value) << _SHIFT, 0
-                    slot = cells.get((form, *key))
-                    if slot is None:
-                        slot = cells[(form, *key)] = [0, 0, 0]
-                    slot[0] += sign * exact
-                    slot[1] += sign
-                    slot[2] += sign * fraction
-                    if not slot[1]:
-                        del cells[(form, *key)]
-                else:
+                exact = _exact(value) if cell.measure.type in ADDITIVE else None
+                if exact is None:
                     listed.append((unit, form, key[0], key[1], value))
+                else:
+                    self._count((form, *key), *exact, sign)
         if sign < 0:
             self.non_additive.pop(unit, None)
             self.b15.pop(unit, None)
             return
         if listed:
             self.non_additive[unit] = listed
-        b15 = self.layouts.get("B15")
-        if b15 is not None and totals and unit in b15.rows_by_code:
-            row = {}
-            for (_, col), value in totals.items():
-                cell = b15.cells.get((unit, col))
-                if cell is not None and cell.kind == INPUT and value is not None:
-                    row[(unit, col)] = value
+        row = self._b15_row(unit, totals)
+        if row:
             self.b15[unit] = row
+
+    def _count(self, key: tuple[str, str, str], exact: int, fraction: int, sign: int) -> None:
+        slot = self.cells.get(key)
+        if slot is None:
+            slot = self.cells[key] = [0, 0, 0]
+        slot[0] += sign * exact
+        slot[1] += sign
+        slot[2] += sign * fraction
+        if not slot[1]:
+            del self.cells[key]
+
+    def _b15_row(self, unit: str, totals: dict[tuple[str, str], Any] | None) -> dict[tuple[str, str], Any]:
+        """The form listing the units below (Biểu 15) has a row per unit: that unit's own total row."""
+        b15 = self.layouts.get(self.child_form) if self.child_form else None
+        if b15 is None or not totals or unit not in b15.rows_by_code:
+            return {}
+        row = {}
+        for (_, col), value in totals.items():
+            cell = b15.cells.get((unit, col))
+            if cell is not None and cell.kind == INPUT and value is not None:
+                row[(unit, col)] = value
+        return row
 
     def values(self) -> dict[str, dict[tuple[str, str], Any]]:
         out: dict[str, dict[tuple[str, str], Any]] = {form: {} for form in self.layouts}
         for (form, row, col), (exact, _, fractions) in self.cells.items():
             out[form][(row, col)] = exact / (1 << _SHIFT) if fractions else exact >> _SHIFT
-        if "B15" in out:
-            for row in self.b15.values():
-                out["B15"].update(row)
+        if self.child_form in out:
+            for cells in self.b15.values():
+                out[self.child_form].update(cells)
         return out
+
+
+def _exact(value: Any) -> tuple[int, int] | None:
+    """A number as an exact count of 2**-1074, and whether it has a fractional part; None if not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if not value.is_integer():
+            numerator, denominator = value.as_integer_ratio()
+            return numerator << (_SHIFT + 1 - denominator.bit_length()), 1
+    return int(value) << _SHIFT, 0
 
 
 def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) -> None:
@@ -287,9 +326,9 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
     row += 1
     for col, title in enumerate(("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Giá trị")):
         ws.write_string(row, col, title, head)
-    for unit, form, r, col_code, value in result.non_additive:
+    for code, form, r, col_code, value in result.non_additive:
         row += 1
-        _row(ws, row, (unit, form, r, col_code, value), cell)
+        _row(ws, row, (code, form, r, col_code, value), cell)
 
 
 def _row(ws: Any, row: int, values: tuple, style: Any) -> None:

@@ -24,6 +24,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -34,6 +35,7 @@ T = TypeVar("T")
 _FORMS_CODE = Path(__file__).resolve().parent  # the modules that turn definitions into objects
 _MEMORY: OrderedDict[tuple[str, str], Any] = OrderedDict()
 _MEMORY_LIMIT = 8  # a few definition sets at most (tests load edited copies); each is a few MB
+_LOCK = threading.RLock()  # the same definitions asked for by several threads are loaded once
 _DISK_LIMIT = 32
 _CODE_HASH: list[str] = []
 
@@ -134,29 +136,31 @@ def _prune(folder: Path) -> None:
         pass
 
 
-def cached(kind: str, where: Path, files: list[Path], build: Callable[[], T], expect: type) -> T:
+def cached(kind: str, where: Path, files: list[Path], build: Callable[[], T], expect: type[T]) -> T:
     """The object ``build`` makes from ``files``: from this process, from disk, or built (and kept)."""
     try:  # the folder is part of the key: loaded objects remember their files' paths
         key = hashlib.sha256(f"{kind}|{where.resolve()}|{content_hash(files)}|{_code_hash()}".encode()).hexdigest()
     except OSError:
         return build()  # an unreadable file: let the loader report it
     memory_key = (str(where.resolve()), key)
-    if memory_key in _MEMORY:
-        _MEMORY.move_to_end(memory_key)
-        return _MEMORY[memory_key]
-    disk = _disk_path(kind, key)
-    value = _read(disk) if disk is not None else None
-    if not isinstance(value, expect):
-        value = build()
-        if disk is not None:
-            _write(disk, value)
-            _prune(disk.parent)
-    _MEMORY[memory_key] = value
-    while len(_MEMORY) > _MEMORY_LIMIT:
-        _MEMORY.popitem(last=False)
-    return value
+    with _LOCK:
+        if memory_key in _MEMORY:
+            _MEMORY.move_to_end(memory_key)
+            return _MEMORY[memory_key]
+        disk = _disk_path(kind, key)
+        value: Any = _read(disk) if disk is not None else None
+        if not isinstance(value, expect):
+            value = build()
+            if disk is not None:
+                _write(disk, value)
+                _prune(disk.parent)
+        _MEMORY[memory_key] = value
+        while len(_MEMORY) > _MEMORY_LIMIT:
+            _MEMORY.popitem(last=False)
+        return value
 
 
 def forget() -> None:
     """Drop what this process holds (the disk copies stay valid: they are keyed by content)."""
-    _MEMORY.clear()
+    with _LOCK:
+        _MEMORY.clear()

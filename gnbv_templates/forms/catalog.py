@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -51,29 +52,31 @@ class Catalog:
     def layout(self, form_id: str, context: dict[str, Any]) -> FormLayout:
         """The concrete layout; forms without repeated rows are built once."""
         definition = self.form(form_id)
-        if not definition.has_repeat:
-            found = self._static.get(definition.id)
+        with _LAYOUTS:  # one catalog serves every thread of a thread-pool executor
+            if not definition.has_repeat:
+                found = self._static.get(definition.id)
+                if found is None:
+                    found = self._static[definition.id] = build_layout(definition, self.measures,
+                                                                      len(self.header), context)
+                return found
+            # only the repeated rows depend on the context (see layout.expand_rows)
+            key = (definition.id, tuple((r.code, r.label, r.stt) for r in expand_rows(definition, context)))
+            found = self._repeated.get(key)
             if found is None:
-                found = self._static[definition.id] = build_layout(definition, self.measures, len(self.header),
-                                                                  context)
+                found = build_layout(definition, self.measures, len(self.header), context)
+                self._repeated[key] = found
+                while len(self._repeated) > _REPEATED_KEPT:
+                    self._repeated.popitem(last=False)
+            else:
+                self._repeated.move_to_end(key)
             return found
-        # only the repeated rows depend on the context (see layout.expand_rows)
-        key = (definition.id, tuple((r.code, r.label, r.stt) for r in expand_rows(definition, context)))
-        found = self._repeated.get(key)
-        if found is None:
-            found = build_layout(definition, self.measures, len(self.header), context)
-            self._repeated[key] = found
-            while len(self._repeated) > _REPEATED_KEPT:
-                self._repeated.popitem(last=False)
-        else:
-            self._repeated.move_to_end(key)
-        return found
 
     def __getstate__(self) -> dict[str, Any]:
         # layouts are rebuilt where used (faster than unpickling them): only the definitions travel
         return {**self.__dict__, "_static": {}, "_repeated": OrderedDict()}
 
 
+_LAYOUTS = threading.RLock()
 _REPEATED_KEPT = 64  # per process: enough for a unit seen by the writer and the checks, bounded in a batch
 
 

@@ -29,7 +29,7 @@ class LineList(list):
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[valid-type,misc]
+class _Loader(_Base):
     pass
 
 

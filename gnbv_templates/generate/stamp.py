@@ -89,29 +89,50 @@ class _Recorder:
 def _skeleton(writer: PackWriter, form_ids: list[str] | None, values: Mapping[str, Any] | None) -> _Recorder:
     """Everything the writer would do for this pack, without writing it."""
     recorder = _Recorder()
-    formats = _Formats(recorder)  # type: ignore[arg-type]
+    formats = _Formats(recorder)
     layouts = writer.layouts(form_ids)
     writer._overrides = {}
     for layout in layouts:
-        writer._write_form(recorder, formats, layout, (values or {}).get(layout.id, {}), set())  # type: ignore[arg-type]
-    writer._write_meta(recorder, layouts, set())  # type: ignore[arg-type]
+        writer._write_form(recorder, formats, layout, (values or {}).get(layout.id, {}), set())
+    writer._write_meta(recorder, layouts, set())
     return recorder
 
 
-def _shared_strings(table: SharedStringTable) -> bytes:
-    table._sort_string_data()
-    sst = SharedStrings()
-    sst.string_table = table
-    handle = io.StringIO()
-    sst._set_xml_writer(handle)
-    sst._assemble_xml_file()
-    return handle.getvalue().encode("utf-8")
+class _Strings:
+    """A pack's shared-string table as xlsxwriter writes it, entry by entry: units of one shape share
+    most of their strings, and only the entries that differ are written again."""
+
+    def __init__(self, table: SharedStringTable) -> None:
+        table._sort_string_data()
+        self.strings: list[str] = table.string_array
+        self._writer = SharedStrings()
+        self._writer.string_table = table
+        self.head = self._capture(lambda w: (w._xml_declaration(), w._write_sst()))
+        self.entries = [self._entry(text) for text in self.strings]
+        self.tail = self._capture(lambda w: w._xml_end_tag("sst"))
+
+    def _capture(self, write: Any) -> str:
+        self._writer.fh = io.StringIO()
+        write(self._writer)
+        return self._writer.fh.getvalue()
+
+    def _entry(self, text: str) -> str:
+        return self._capture(lambda w: w._write_si(text))
+
+    def xml(self, strings: list[str] | None = None) -> bytes:
+        if strings is None:
+            entries = self.entries
+        else:
+            old = self.strings
+            entries = [self.entries[i] if text == old[i] else self._entry(text) for i, text in enumerate(strings)]
+        return (self.head + "".join(entries) + self.tail).encode("utf-8")
 
 
 class _Template:
-    def __init__(self, calls: list[tuple], parts: list[tuple[zipfile.ZipInfo, bytes]]) -> None:
+    def __init__(self, calls: list[tuple], parts: list[tuple[zipfile.ZipInfo, bytes]], strings: _Strings) -> None:
         self.calls = calls
         self.parts = parts
+        self.strings = strings
 
 
 class Stamper:
@@ -141,8 +162,10 @@ class Stamper:
         self.written += 1
         with zipfile.ZipFile(written) as book:
             parts = [(info, book.read(info)) for info in book.infolist()]
-        if any(info.filename == SHARED_STRINGS for info, _ in parts):
-            self._templates[key] = [*candidates[-(_PER_KEY - 1):], _Template(recorder.calls, parts)]
+        strings = _Strings(recorder.table)
+        # stamped only where the table, rebuilt here, is the very part xlsxwriter wrote
+        if any(info.filename == SHARED_STRINGS and data == strings.xml() for info, data in parts):
+            self._templates[key] = [*candidates[-(_PER_KEY - 1):], _Template(recorder.calls, parts, strings)]
             self._templates.move_to_end(key)
             while len(self._templates) > self.kept:
                 self._templates.popitem(last=False)
@@ -154,7 +177,8 @@ class Stamper:
                                                        allowZip64=True) as out:
             for info, data in template.parts:
                 if info.filename == SHARED_STRINGS:
-                    data = _shared_strings(table)
+                    table._sort_string_data()
+                    data = template.strings.xml(table.string_array)
                 elif info.filename == CORE:
                     data = _DATE.sub(lambda m: m.group(1) + when + m.group(3), data)
                 with out.open(_copy_info(info), "w") as dest:
