@@ -17,7 +17,7 @@ from openpyxl.comments import Comment
 from gnbv_templates.report.validate import validate
 
 COUNT = ("Biểu 01", "E13", 7711)  # B01 row 01 col 1: households, a required whole number
-MONEY = ("Biểu 02", "F18", 3164.613)  # B02 row 05 col 3: million đồng, three decimals
+MONEY = ("Biểu 02", "F18", 3150.795)  # B02 row 05 col 3: million đồng, three decimals
 POINTS = ("Biểu 01", "E20", 1.15)  # B01 row 08 col 1: percentage points
 SPARE = ("Biểu 11", "E13", 193)  # B11 row 01 col 1: a whole number, not required
 
@@ -64,9 +64,9 @@ def form_of(sheet):
     (COUNT, "7 711", "value.text-number"),
     (COUNT, "7\u00a0711", "value.text-number"),  # a no-break space as group separator
     (COUNT, "７７１１", "value.text-number"),  # full-width digits (some Vietnamese input methods)
-    (MONEY, "3.164,613", "value.text-number"),
-    (MONEY, "3164,613", "value.text-number"),
-    (MONEY, "3164.613", "value.ambiguous-number"),  # a dot and three digits: could be a group; said so
+    (MONEY, "3.150,795", "value.text-number"),
+    (MONEY, "3150,795", "value.text-number"),
+    (MONEY, "3150.795", "value.ambiguous-number"),  # a dot and three digits: could be a group; said so
     (POINTS, "1,15%", "value.text-number"),
     (POINTS, "1,15", "value.text-number"),
 ])

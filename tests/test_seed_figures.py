@@ -211,7 +211,8 @@ def test_health_insurance_cards(tmp, catalog, units):
              ("B01", "38", "3"): 196427}
     report = validate(typed_return(tmp, catalog, units, "cards", unit="20", period="2023-H1", figures=cards,
                                    forms=["B01"]), catalog=catalog)
-    assert not [f for f in report.findings if f.row in ("34", "35", "36", "37", "38")]
+    at_cards = [f for f in report.findings if f.row in ("34", "35", "36", "37", "38")]
+    assert [(f.code, f.row) for f in at_cards] == [("derived.stated-total", "34")]  # a note, not a fault
     swapped = {**cards, ("B01", "34", "3"): 228896, ("B01", "37", "3"): 0}
     report = validate(typed_return(tmp, catalog, units, "cards_wrong", unit="20", period="2023-H1",
                                    figures=swapped, forms=["B01"]), catalog=catalog)
@@ -232,17 +233,25 @@ def test_a_return_of_the_previous_catalog_is_read_by_its_own_definitions(tmp, ca
     old = load_catalog(templates_dir() / "versions" / "2025.1")
     assert old.version == "2025.1" != catalog.version
     template = tmp / "old_version.xlsx"
-    generate("187", "2025-H1", template, units=units, forms=["B02", "B15"], catalog=old, issued=ISSUED)
+    generate("187", "2025-H1", template, units=units, forms=["B02"], catalog=old, issued=ISSUED)
     layout = writer_for(old, units, unit="187").layouts(["B02"])[0]
     book = openpyxl.load_workbook(template)
     # 2025.1's Biểu 02: column 17 was the total disbursement rate (9 / 1)
-    for (row, col), value in {("05", "3"): 1000, ("05", "11"): 400, ("05", "17"): 40}.items():
+    zeros = {("05", c): 0 for c in ("4", "6", "7", "8", "12", "14", "15", "16")}  # every other source: none
+    for (row, col), value in {**zeros, ("05", "3"): 1000, ("05", "11"): 400, ("05", "17"): 40}.items():
         book[layout.sheet][layout.cells[(row, col)].address] = value
     book.save(tmp / "old_version_filled.xlsx")
     report = validate(tmp / "old_version_filled.xlsx", catalog=catalog)
     assert report.catalog_version == "2025.1"
     assert not [f for f in report.findings if f.code == "structure.catalog-version"]
+    assert [(f.code, f.value) for f in report.findings if f.code.startswith("structure.")] == [
+        ("structure.catalog-older", "2025.1")]
     assert flagged(report) == set()
+    # the rate typed over its formula is checked by 2025.1's own declaration: 400 / 1.000 is 40%, not 45%
+    book[layout.sheet][layout.cells[("05", "17")].address] = 45
+    book.save(tmp / "old_version_wrong.xlsx")
+    wrong = validate(tmp / "old_version_wrong.xlsx", catalog=catalog)
+    assert flagged(wrong) == {("derived.ratio-mismatch", "B02", "05", "17")}
 
 
 def test_an_unknown_version_says_which_one_it_needs(tmp, catalog, units):

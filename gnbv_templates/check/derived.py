@@ -1,7 +1,12 @@
-"""Derived cells: every one recomputed from its single declaration in the form model, never trusted from the file.
+"""Derived cells: every one recomputed from its declaration in the form model, never trusted from the file.
 
 The file's value is compared with ours only where the formula is gone (typed over) or cannot be seen (a file
 saved without formulas); a formula present but different from ours is itself a finding.
+
+A value typed over a formula is what the report states.  Where every part is filled it is checked against the
+parts within the precision it was stated with (33,2% stands for 33,15–33,25%), and a different figure is refused
+as before.  Where some parts are empty it is a stated total: the figure the other checks and consolidation use,
+checked only against the parts that are there (they may not exceed it), and noted on the error sheet.
 """
 
 from __future__ import annotations
@@ -16,14 +21,19 @@ from gnbv_templates.check.outcome import FormState
 from gnbv_templates.findings import Finding, Phrase
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.compute import evaluator
+from gnbv_templates.forms.figures import Figures, Mismatch, figures
 from gnbv_templates.forms.model import Cell
+from gnbv_templates.forms.precision import rounded_like
 from gnbv_templates.read.coerce import coerce
+
+Key = tuple[str, str]
 
 
 class DerivedCheck(Check):
     name = "derived"
     codes = ("derived.formula-altered", "derived.overwritten-same", "derived.sum-mismatch",
-             "derived.ratio-mismatch", "derived.formula-mismatch")
+             "derived.ratio-mismatch", "derived.formula-mismatch", "derived.parts-exceed-total",
+             "derived.stated-total")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for state in ctx.forms.values():
@@ -39,6 +49,9 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     errors = ctx.ret.error_cells(sheet)
     rows, cols = state.located.rows, state.located.cols
     ours, in_place = layout.excel_formulas, state.located.in_place
+    gone = formulas is not None  # the formula is known to be gone, not merely unseen
+    typed: dict[Key, float] = {}
+    unusable: dict[Key, Any] = {}  # text or an error value where the formula was
     for cell in layout.derived_order:
         r, c = rows.get(cell.row), cols.get(cell.col)
         if r is None or c is None:
@@ -53,21 +66,61 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
         raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
         if errors and (r, c) in errors:
             raw = errors[(r, c)]  # an error value where the formula was: read as text, so shown as it is
-        found = _value(state, cell, raw, formulas is not None)
-        if found is not None:
-            yield found
+        found = coerce(raw, cell.measure).value
+        if isinstance(found, int | float) and not isinstance(found, bool):
+            if gone or found != 0:  # a file without formulas shows 0 where nothing was filled
+                typed[(cell.row, cell.col)] = found
+        elif raw not in (None, ""):
+            unusable[(cell.row, cell.col)] = raw
+    inputs = {key: value for key, value in state.inputs.items() if isinstance(value, int | float)}
+    state.figures = figures(layout, inputs, typed)
+    yield from _verdicts(state, state.figures, typed, unusable, gone)
 
 
-def _value(state: FormState, cell: Cell, raw: Any, gone: bool) -> Finding | None:
-    """The file's value where our formula is gone (``gone``) or cannot be seen, against ours."""
-    found = coerce(raw, cell.measure).value
-    want = state.derived.get((cell.row, cell.col))
-    same = _close(found if isinstance(found, int | float) else None, want, cell)
-    if same:
-        return cell_finding(state, cell, "derived.overwritten-same", value=found, expected=want) if gone else None
-    return cell_finding(state, cell, _mismatch(cell.formula), value=raw if found is None else found,
-                        expected=want, params={"declaration": _declaration(state, cell),
-                                               "hint": Phrase("hint.formula-gone") if gone else ""})
+def _verdicts(state: FormState, found: Figures, typed: dict[Key, float], unusable: dict[Key, Any],
+              gone: bool) -> Iterator[Finding]:
+    mismatches = {m.key: m for m in found.mismatches}
+    for cell in state.layout.derived_order:
+        key = (cell.row, cell.col)
+        if key in unusable:
+            want = state.derived.get(key)
+            yield cell_finding(state, cell, _mismatch(cell.formula), value=unusable[key], expected=want,
+                               params=_params(state, cell, cell.formula, gone))  # type: ignore[arg-type]
+        elif key in mismatches:
+            yield _refusal(state, cell, mismatches[key], gone)
+        elif key in typed and gone:
+            figure = found.get(key)
+            if figure is not None and figure.stated and not _complete(state, cell):
+                yield cell_finding(state, cell, "derived.stated-total", value=typed[key],
+                                   params={"declaration": _declaration(state, cell.formula)})  # type: ignore[arg-type]
+            else:
+                yield cell_finding(state, cell, "derived.overwritten-same", value=typed[key],
+                                   expected=_shown(figure.value if figure else None, typed[key]))
+
+
+def _refusal(state: FormState, cell: Cell, mismatch: Mismatch, gone: bool) -> Finding:
+    expected = _shown(mismatch.computed, mismatch.typed)
+    params = _params(state, cell, mismatch.formula, gone)
+    if not mismatch.complete:
+        return cell_finding(state, cell, "derived.parts-exceed-total", value=mismatch.typed, expected=expected,
+                            params=params)
+    return cell_finding(state, cell, _mismatch(mismatch.formula), value=mismatch.typed, expected=expected,
+                        params=params)
+
+
+def _complete(state: FormState, cell: Cell) -> bool:
+    """Whether every part of the cell's declaration is filled (a figure of its own)."""
+    values = state.figures.values if state.figures is not None else {}
+    return all((ref.row, ref.col) in values for ref in ex.refs(cell.formula))  # type: ignore[arg-type]
+
+
+def _shown(value: float | None, like: float) -> float | None:
+    """The computed value as the typed one was stated: 24,47 beside a stated 26,22."""
+    return rounded_like(value, like)
+
+
+def _params(state: FormState, cell: Cell, formula: ex.Node, gone: bool) -> dict[str, Any]:
+    return {"declaration": _declaration(state, formula), "hint": Phrase("hint.formula-gone") if gone else ""}
 
 
 def _mismatch(formula: Any) -> str:
@@ -82,9 +135,9 @@ def _only_additions(node: ex.Node) -> bool:
     return isinstance(node, ex.Ref)
 
 
-def _declaration(state: FormState, cell: Cell) -> str:
+def _declaration(state: FormState, formula: ex.Node) -> str:
     """The declaration in the sheet's own addresses: D14 = D15 + D16."""
-    return ex.to_formula_text(cell.formula, lambda ref: state.address(ref.row or "", ref.col or ""))  # type: ignore[arg-type]
+    return ex.to_formula_text(formula, lambda ref: state.address(ref.row or "", ref.col or ""))
 
 
 def _same_formula(found: str, ours: str) -> bool:
@@ -95,12 +148,3 @@ def _same_formula(found: str, ours: str) -> bool:
 def _formula_key(text: str) -> str:
     """A formula as compared: every return of one form repeats the same few thousand texts."""
     return text.lstrip("=").replace("$", "").replace(" ", "").replace("_xlfn.", "").upper()
-
-
-def _close(found: float | None, want: float | None, cell: Cell) -> bool:
-    if want is None:
-        return found is None or found == 0
-    if found is None:
-        return abs(want) < 0.0005
-    slack = 0.01 if cell.measure.type in ("percent", "points") else 0.0005
-    return abs(found - want) <= slack + 1e-9 * max(abs(found), abs(want))

@@ -8,6 +8,7 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from gnbv_templates.findings import ERROR, WARNING, Finding
+from gnbv_templates.forms.figures import Figures
 from gnbv_templates.forms.model import FormLayout
 from gnbv_templates.read.identify import Identified
 from gnbv_templates.read.structure import Located
@@ -22,8 +23,14 @@ class FormState:
     located: Located
     inputs: dict[Key, Any] = field(default_factory=dict)  # coerced input values (numbers and text)
     derived: dict[Key, float | None] = field(default_factory=dict)  # recomputed
+    # the figures as the report states them (empty is not zero; totals typed over their formulas)
+    figures: Figures | None = None
 
     def number(self, key: Key) -> float | None:
+        """A cell's number: an input, a stated total where one was typed, else the recomputed value."""
+        stated = self.figures.get(key) if self.figures is not None else None
+        if stated is not None and stated.stated:
+            return stated.value
         value = self.derived.get(key) if key in self.derived else self.inputs.get(key)
         return value if isinstance(value, int | float) else None
 

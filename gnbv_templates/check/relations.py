@@ -1,4 +1,7 @@
-"""Relations the form model declares between cells: an "of which" row never exceeds its whole."""
+"""Relations the form model declares between cells: an "of which" row never exceeds its whole.
+
+Compared as stated (each figure within its stated precision); an empty whole is not zero: nothing to compare.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from gnbv_templates.check.base import Check
 from gnbv_templates.check.context import CheckContext, cell_finding
 from gnbv_templates.check.outcome import FormState
 from gnbv_templates.findings import Finding
+from gnbv_templates.forms import precision as pr
+from gnbv_templates.forms.figures import Figure
 from gnbv_templates.forms.model import DERIVED, INPUT
-from gnbv_templates.forms.rules import holds
 
 _VALUED = (INPUT, DERIVED)
 
@@ -35,7 +39,11 @@ def _parts(state: FormState) -> Iterator[Finding]:
                 continue
             if not part.measure.numeric or part.measure.type == "percent":
                 continue
-            a, b = state.number((row.code, col.code)), state.number((row.part_of, col.code))
-            if a is not None and not holds(a, "<=", b or 0.0, 0.0005, 1e-9):
-                yield cell_finding(state, part, "relation.part-exceeds-whole", value=a, expected=b or 0,
+            a, b = _figure(state, (row.code, col.code)), _figure(state, (row.part_of, col.code))
+            if a is not None and b is not None and not pr.holds(a.interval, "<=", b.interval):
+                yield cell_finding(state, part, "relation.part-exceeds-whole", value=a.value, expected=b.value,
                                    params={"whole": row.part_of})
+
+
+def _figure(state: FormState, key: tuple[str, str]) -> Figure | None:
+    return state.figures.get(key) if state.figures is not None else None

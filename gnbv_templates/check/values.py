@@ -13,7 +13,7 @@ from typing import Any
 from gnbv_templates.check.base import Check
 from gnbv_templates.check.context import CheckContext, cell_finding
 from gnbv_templates.check.outcome import FormState, Key
-from gnbv_templates.findings import CODES, ERROR, Finding
+from gnbv_templates.findings import CODES, ERROR, Finding, make
 from gnbv_templates.forms.model import Cell, FormLayout
 from gnbv_templates.forms.rules import RuleSet
 from gnbv_templates.forms.schemas import cell_schema, compile_schema
@@ -30,11 +30,40 @@ class ValuesCheck(Check):
     name = "values"
     codes = ("value.not-a-number", "value.text-number", "value.ambiguous-number", "value.placeholder",
              "value.excel-error", "value.date", "value.formula-no-value", "value.formula-in-input",
-             "value.negative", "value.not-integer", "value.out-of-range", "value.not-allowed", "value.required")
+             "value.negative", "value.not-integer", "value.out-of-range", "value.not-allowed", "value.required",
+             "form.empty", "form.required-empty")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for state in ctx.forms.values():
-            yield from _form(ctx, state)
+            found = list(_form(ctx, state))
+            if _blank(ctx, state):
+                yield from _unfilled(state, found)
+            else:
+                yield from found
+
+
+def _blank(ctx: CheckContext, state: FormState) -> bool:
+    """Nothing filled: no input holds a value, and no formula was typed over with one."""
+    if any(value not in (None, "") for value in state.inputs.values()):
+        return False
+    formulas = ctx.ret.formula_cells(state.sheet)
+    if formulas is None:
+        return True  # without formulas, the values where they were are what the file computed
+    grid, rows, cols = ctx.ret.grid(state.sheet), state.located.rows, state.located.cols
+    for cell in state.layout.derived_order:
+        r, c = rows.get(cell.row), cols.get(cell.col)
+        inside = r is not None and c is not None and r < len(grid) and c < len(grid[r])
+        if inside and (r, c) not in formulas and grid[r][c] not in (None, ""):  # type: ignore[index]
+            return False
+    return True
+
+
+def _unfilled(state: FormState, found: list[Finding]) -> Iterator[Finding]:
+    """A form left blank is one finding, not one per required cell."""
+    required = [f for f in found if f.code == "value.required"]
+    yield from (f for f in found if f.code != "value.required")
+    code = "form.required-empty" if required else "form.empty"
+    yield make(code, form=state.layout.id, sheet=state.sheet, params={"count": len(required)})
 
 
 def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:

@@ -12,10 +12,10 @@ report and the terminal are renderers of one report. Codes are never reused for 
 
 from __future__ import annotations
 
-from gnbv_templates.findings.codes import CODES, ERROR, WARNING, Code
+from gnbv_templates.findings.codes import CODES, ERROR, INFO, WARNING, Code
 from gnbv_templates.findings.finding import Finding, make, rule_templates
 from gnbv_templates.findings.messages import LANGS
 from gnbv_templates.findings.render import MAX_SHOWN, Phrase, render_message, shown_text, text
 
-__all__ = ["CODES", "ERROR", "LANGS", "MAX_SHOWN", "WARNING", "Code", "Finding", "Phrase", "make",
+__all__ = ["CODES", "ERROR", "INFO", "LANGS", "MAX_SHOWN", "WARNING", "Code", "Finding", "Phrase", "make",
            "render_message", "rule_templates", "shown_text", "text"]

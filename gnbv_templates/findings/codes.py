@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ERROR, WARNING = "error", "warning"
+INFO = "info"  # said for the record (a total stated, a check without enough figures): not to be corrected
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Code:
 
     @property
     def kind(self) -> str:
-        """The family a code belongs to: structure, identity, value, derived, relation, rule, file, internal."""
+        """The family a code belongs to: structure, form, identity, value, derived, relation, rule, file, internal."""
         return self.code.split(".", 1)[0]
 
 
@@ -27,6 +28,9 @@ _CODES = [
     Code("structure.meta-altered", ERROR),
     Code("structure.unidentified", ERROR),
     Code("structure.catalog-version", ERROR),
+    Code("structure.catalog-older", INFO),
+    Code("form.empty", INFO),
+    Code("form.required-empty", ERROR),
     Code("structure.sheet-missing", ERROR),
     Code("structure.sheet-renamed", WARNING),
     Code("structure.sheet-order", WARNING),
@@ -55,11 +59,13 @@ _CODES = [
     Code("value.not-allowed", ERROR),
     Code("value.required", ERROR),
     # derived cells
-    Code("derived.overwritten-same", WARNING),
+    Code("derived.overwritten-same", INFO),
     Code("derived.sum-mismatch", ERROR),
     Code("derived.ratio-mismatch", ERROR),
     Code("derived.formula-mismatch", ERROR),
     Code("derived.formula-altered", ERROR),
+    Code("derived.parts-exceed-total", ERROR),
+    Code("derived.stated-total", INFO),
     # relations between cells
     Code("relation.part-exceeds-whole", ERROR),
     # the file itself
@@ -68,6 +74,7 @@ _CODES = [
     # rules from rules/*.yaml
     Code("rule.failed", ERROR),
     Code("rule.not-evaluated", WARNING),
+    Code("rule.not-enough-figures", INFO),
     # across periods (rules/periods/*.yaml); plausibility (jump, outlier) is only ever a warning
     Code("period.stock-flow", ERROR),
     Code("period.decreased", ERROR),

@@ -12,6 +12,7 @@ from gnbv_templates.findings.messages import table
 
 _KINDS = {
     "structure": "Cấu trúc tệp và trang (structure of the file and its sheets)",
+    "form": "Biểu chưa điền (unfilled forms)",
     "identity": "Định danh: đơn vị, kỳ, đầu biểu (identity: unit, period, header)",
     "value": "Giá trị ô nhập liệu (values of input cells)",
     "derived": "Ô tính (derived cells)",
@@ -21,7 +22,7 @@ _KINDS = {
     "period": "Đối chiếu giữa các kỳ, rules/periods/*.yaml (across periods)",
     "internal": "Lỗi của chương trình (the program's own fault)",
 }
-_SEVERITY = {"error": "lỗi", "warning": "cảnh báo"}
+_SEVERITY = {"error": "lỗi", "warning": "cảnh báo", "info": "thông tin"}
 
 
 def _cell(text: str) -> str:

@@ -8,6 +8,10 @@ FINDINGS: dict[str, str] = {
     "structure.meta-altered": "The metadata sheet was edited (digest mismatch).",
     "structure.unidentified": "Cannot tell which GNBV forms this file holds (no metadata, no identity line).",
     "structure.catalog-version": "The file was issued with catalog version {found}; this tool has {expected}.",
+    "structure.catalog-older": "The file was issued with catalog version {found}: it was checked by that version's "
+                               "own forms and rules (current catalog: {expected}).",
+    "form.empty": "Form {form} holds no figures: it is not checked, nor compared with other forms.",
+    "form.required-empty": "Form {form} holds no figures, not even its {count} required cells.",
     "structure.sheet-missing": "Sheet {sheet} ({form}) is missing: deleted or renamed.",
     "structure.sheet-renamed": "The sheet of {form} was renamed to {found} (expected {expected}).",
     "structure.sheet-order": "The sheets were reordered.",
@@ -47,6 +51,10 @@ FINDINGS: dict[str, str] = {
     "derived.ratio-mismatch": "The rate {found}% does not match its numerator and denominator: {expected}% "
                               "({declaration}).{hint}",
     "derived.formula-mismatch": "The value {found} does not match {declaration}: it should be {expected}.{hint}",
+    "derived.parts-exceed-total": "The stated total {found} is less than its filled parts add up to ({expected}, "
+                                  "empty parts not counted) ({declaration}).",
+    "derived.stated-total": "The total {found} is typed instead of its formula ({declaration}) while some parts are "
+                            "empty: it is used as stated for the checks and for consolidation.",
     "derived.formula-altered": "The formula was changed to {found}; it should be {expected}.",
     # relations between cells
     "relation.part-exceeds-whole": "The \"of which\" part ({found}) exceeds its whole in row {whole} ({expected}).",
@@ -56,6 +64,8 @@ FINDINGS: dict[str, str] = {
                            "from them may be stale. The annotated copy does not keep them.",
     # rules: the rule's own message (rules/*.yaml) is used; this is the fallback
     "rule.failed": "Rule {rule} does not hold: {found} against {expected}.",
+    "rule.not-enough-figures": "Not enough figures to check rule {rule} ({count} places with empty cells, "
+                               "e.g. row {row} column {col}).",
     "rule.not-evaluated": "Rule {rule} could not be evaluated: {reason}.",
     # across periods
     "period.stock-flow": "{label} — {what_en} at the start of the period is {found}, but the return for "
@@ -80,6 +90,8 @@ TEXTS: dict[str, str] = {
     # severities
     "severity.error": "Error",
     "severity.warning": "Warning",
+    "severity.info": "Note",
+    # statuses of a file in a folder run
     # statuses of a file in a folder run
     "status.valid": "valid",
     "status.has-errors": "has errors",

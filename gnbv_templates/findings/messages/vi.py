@@ -10,6 +10,10 @@ FINDINGS: dict[str, str] = {
                               "định danh).",
     "structure.catalog-version": "Tệp được sinh theo danh mục phiên bản {found}; cần danh mục phiên bản đó để kiểm "
                                  "tra (hiện có {expected}).",
+    "structure.catalog-older": "Tệp được sinh theo danh mục phiên bản {found}: đã kiểm tra theo đúng định nghĩa "
+                               "biểu và luật của phiên bản đó (danh mục hiện hành: {expected}).",
+    "form.empty": "Biểu {form} chưa điền số liệu nào: không kiểm tra biểu này và các đối chiếu với nó.",
+    "form.required-empty": "Biểu {form} chưa điền số liệu nào, kể cả {count} ô bắt buộc.",
     "structure.sheet-missing": "Thiếu trang {sheet} ({form}): trang đã bị xóa hoặc đổi tên.",
     "structure.sheet-renamed": "Trang của {form} đã bị đổi tên thành {found} (tên đúng: {expected}).",
     "structure.sheet-order": "Thứ tự các trang đã bị thay đổi.",
@@ -51,6 +55,10 @@ FINDINGS: dict[str, str] = {
     "derived.ratio-mismatch": "Tỷ lệ {found}% không khớp với tử số và mẫu số: phải là {expected}% "
                               "({declaration}).{hint}",
     "derived.formula-mismatch": "Giá trị {found} không khớp với công thức {declaration}: phải là {expected}.{hint}",
+    "derived.parts-exceed-total": "Tổng ghi {found} nhỏ hơn các thành phần đã ghi cộng lại ({expected}, chưa kể "
+                                  "thành phần còn trống) ({declaration}).",
+    "derived.stated-total": "Ô tổng ghi số {found} thay cho công thức ({declaration}) khi chưa đủ số liệu thành phần: "
+                            "số này được dùng như báo cáo ghi để kiểm tra và tổng hợp.",
     "derived.formula-altered": "Công thức của ô đã bị sửa thành {found}; công thức đúng là {expected}.",
     # relations between cells
     "relation.part-exceeds-whole": "Phần \"trong đó\" ({found}) lớn hơn tổng của nó ở dòng {whole} ({expected}).",
@@ -60,6 +68,8 @@ FINDINGS: dict[str, str] = {
                            "thể đã cũ. Bản sao kiểm tra không giữ liên kết.",
     # rules: the rule's own message (rules/*.yaml) is used; this is the fallback
     "rule.failed": "Không đạt luật {rule}: {found} so với {expected}.",
+    "rule.not-enough-figures": "Không đủ số liệu để kiểm tra luật {rule} ({count} chỗ có ô trống, "
+                               "ví dụ dòng {row} cột {col}).",
     "rule.not-evaluated": "Không kiểm tra được luật {rule}: {reason}.",
     # across periods: {what} names the figure, {earlier_period} the return compared with, {basis} the rule's basis
     "period.stock-flow": "{label} — {what} đầu kỳ là {found}, nhưng theo biểu kỳ {earlier_period} phải là "
@@ -84,6 +94,8 @@ TEXTS: dict[str, str] = {
     # severities
     "severity.error": "Lỗi",
     "severity.warning": "Cảnh báo",
+    "severity.info": "Thông tin",
+    # statuses of a file in a folder run
     # statuses of a file in a folder run
     "status.valid": "hợp lệ",
     "status.has-errors": "có lỗi",
