@@ -18,6 +18,7 @@ from gnbv_templates.check.periods import (
     load_period_rules,
     outcome_figures,
     place,
+    rules_for,
 )
 from gnbv_templates.cli.main import main
 from gnbv_templates.errors import DefinitionError, UsageError
@@ -127,20 +128,31 @@ def test_register_lists_what_a_parent_received(registered: tuple[Path, list[Repo
 
 def test_annual_return_against_its_six_month_return() -> None:
     report = validate(ANNUAL)
-    half = outcome_figures(report)
-    half = {form: dict(cells) for form, cells in half.items()}
+    assert report.catalog_version == "2025.2"  # Biểu 02: disbursement in columns 15–27, the plan before adjustment 13
+    half = {form: dict(cells) for form, cells in outcome_figures(report).items()}
+    b02 = half["B02"]
+    assert b02[("07", "1")] == b02[("07", "13")] and b02[("03", "1")] != b02[("03", "13")]
     # by mid-year more had been disbursed than by the end of the year; the plan was different then
-    half["B02"][("03", "11")] = (half["B02"][("03", "11")] or 0) + 100
-    half["B02"][("03", "3")] = (half["B02"][("03", "3")] or 0) + 50
+    b02[("07", "17")] = (b02[("07", "17")] or 0) + 100
+    b02[("07", "3")] = (b02[("07", "3")] or 0) + 50
+    b02[("03", "3")] = (b02[("03", "3")] or 0) + 50  # row 03 shows its adjustment: plan after ≠ plan before
     history = History(first_half=Earlier("2025-H1", half, "6 tháng"))
     found = check_periods(report, history)
     assert [(f.code, f.severity, f.form, f.row, f.col) for f in found if f.form == "B02"] == [
-        ("period.decreased", "error", "B02", "03", "11"), ("period.plan-changed", "warning", "B02", "03", "3")]
-    assert found[0].cell == report.forms["B02"].address("03", "11")
+        ("period.decreased", "error", "B02", "07", "17"), ("period.plan-changed", "warning", "B02", "07", "3")]
+    assert found[0].cell == report.forms["B02"].address("07", "17")
     # a note that the plan was adjusted silences the plan check, not the disbursement check
-    report.forms["B02"].inputs[("03", "20")] = "Kế hoạch đã ĐIỀU CHỈNH theo Quyết định 12"
+    report.forms["B02"].inputs[("07", "37")] = "Kế hoạch đã ĐIỀU CHỈNH theo Quyết định 12"
     again = [(f.code, f.row, f.col) for f in check_periods(report, history) if f.form == "B02"]
-    assert again == [("period.decreased", "03", "11")]
+    assert again == [("period.decreased", "07", "17")]
+
+
+def test_period_rules_follow_the_catalog_version() -> None:
+    current, kept = rules_for("2025.2"), rules_for("2025.1")
+    assert "P.B02-GIAI-NGAN-17" in {r.id for r in current} and "P.B02-GIAI-NGAN-9" not in {r.id for r in current}
+    assert "P.B02-GIAI-NGAN-9" in {r.id for r in kept}  # 2025.1 kept its own columns
+    assert rules_for("2031.7") == [] and rules_for("../../etc") == []  # unknown: no rule rather than a wrong one
+    assert all(r.basis for r in current + kept)
 
 
 def test_outlier_among_sibling_units() -> None:

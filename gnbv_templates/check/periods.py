@@ -15,6 +15,7 @@ the 6-month return of the same year.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import unicodedata
 from collections.abc import Iterable
@@ -27,10 +28,13 @@ from gnbv_templates.errors import DefinitionError, UsageError
 from gnbv_templates.findings import Finding, make
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
+from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.metaschema import CODE, TEXT, schema_problems
 from gnbv_templates.forms.model import INPUT
 from gnbv_templates.forms.periods import parse_period
 from gnbv_templates.forms.resources import rules_dir
+from gnbv_templates.forms.rules import holds
+from gnbv_templates.forms.versions import versions_dir
 from gnbv_templates.forms.yamlsource import load_yaml
 
 Figures = dict[str, dict[tuple[str, str], Any]]
@@ -60,6 +64,7 @@ _COMMON = {
     "what_en": TEXT,
     "severity": {"type": "string", "allowed": ["error", "warning"], "required": True},
     "skip_measures": {"type": "list", "schema": TEXT},
+    "unless": TEXT,
     "unless_note": {"type": "dict", "schema": {"col": {**CODE, "required": True},
                                                "contains": {"type": "list", "schema": TEXT, "required": True}}},
     "factor": {"type": "number", "min": 1},
@@ -90,6 +95,7 @@ class PeriodRule:
     skip_measures: tuple[str, ...] = ()
     note_col: str | None = None
     note_words: tuple[str, ...] = ()
+    unless: tuple[ex.Node, str, ex.Node] | None = None  # a check on this period's figures that excuses the rule
     factor: float = 2.0
     min_change: float = 0.0
     method: str = "robust-z"
@@ -170,6 +176,31 @@ def period_rules_dir(directory: Path | str | None = None) -> Path:
     return Path(directory) if directory else rules_dir() / "periods"
 
 
+_LOADED: dict[tuple[str, tuple[tuple[str, int, int], ...]], list[PeriodRule]] = {}
+_VERSION = re.compile(r"\d{4}\.\d+")
+
+
+def rules_for(version: str) -> list[PeriodRule]:
+    """The period rules that hold for a catalog version: ``rules/periods`` for the current one, the kept
+    version's own ``templates/versions/<v>/rules/periods`` for an earlier one, none for a version not kept
+    (column codes change meaning between versions: no rule is better than a wrong one)."""
+    if not version or version == load_catalog().version:
+        folder = period_rules_dir()
+    elif _VERSION.fullmatch(version):  # text read from a file: never a path
+        folder = versions_dir() / version / "rules" / "periods"
+    else:
+        return []
+    if not folder.is_dir():
+        return []
+    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml")))
+    key = (str(folder.resolve()), files)
+    if key not in _LOADED:  # loaded once per content, reloaded when a file changes
+        if len(_LOADED) > 16:
+            _LOADED.clear()
+        _LOADED[key] = load_period_rules(folder)
+    return _LOADED[key]
+
+
 def load_period_rules(directory: Path | str | None = None) -> list[PeriodRule]:
     folder = period_rules_dir(directory)
     problems: list[str] = []
@@ -219,6 +250,7 @@ def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> PeriodRu
         basis=_sub(raw["basis"], params), severity=raw["severity"],
         skip_measures=tuple(raw.get("skip_measures", ())), note_col=note.get("col"),
         note_words=tuple(_fold(w) for w in note.get("contains", ())),
+        unless=ex.parse_check(_sub(raw["unless"], params)) if raw.get("unless") else None,
         factor=float(raw.get("factor", 2.0)), min_change=float(raw.get("min_change", 0.0)),
         method=raw.get("method", "robust-z"), threshold=float(raw.get("threshold", 3.5)),
         margin=float(raw.get("margin", 0.0)), min_units=int(raw.get("min_units", 5)), source=source,
@@ -246,7 +278,7 @@ def _fold(text: Any) -> str:
 # -- evaluation ------------------------------------------------------------------
 def check_periods(outcome: Outcome, history: History, rules: list[PeriodRule] | None = None) -> list[Finding]:
     """Findings of the checks across periods for one checked return (none where nothing is to compare)."""
-    rules = load_period_rules() if rules is None else rules
+    rules = rules_for(outcome.catalog_version) if rules is None else rules
     current = outcome_figures(outcome)
     findings: list[Finding] = []
     for rule in rules:
@@ -318,7 +350,7 @@ def _compare(outcome: Outcome, rule: PeriodRule, earlier: Earlier, at: ex.Ref, a
              current: Figures) -> Finding | None:
     if not _applies(outcome, rule, at) or _holds(rule, a, b):
         return None
-    if rule.kind == "plan" and _adjusted(rule, at, current):
+    if _excused(rule, at, current):
         return None
     params: dict[str, Any] = {"earlier_period": earlier.period, "source": earlier.source}
     if rule.kind == "jump":
@@ -341,12 +373,21 @@ def _holds(rule: PeriodRule, a: float, b: float) -> bool:
     return a != 0 and b != 0 and max(a / b, b / a) <= rule.factor
 
 
-def _adjusted(rule: PeriodRule, at: ex.Ref, current: Figures) -> bool:
-    """The row's note says the plan was adjusted (an adjusted plan is how a year's plan changes)."""
-    if not rule.note_col:
+def _excused(rule: PeriodRule, at: ex.Ref, current: Figures) -> bool:
+    """This return says why the figure differs: its note names an adjusted plan, or its own figures show one
+    (the rule's ``unless``, e.g. "[1] != [13]": the plan after adjustment is not the plan before it)."""
+    form, row = at.form or rule.form, at.row or ""
+    if rule.note_col:
+        note = _fold(current.get(form, {}).get((row, rule.note_col)))
+        if any(word in note for word in rule.note_words):
+            return True
+    if rule.unless is None:
         return False
-    note = _fold(current.get(at.form or rule.form, {}).get((at.row or "", rule.note_col)))
-    return any(word in note for word in rule.note_words)
+    left, op, right = rule.unless
+    if rule.for_each:
+        left, right = ex.bind(left, axis="col", row=row), ex.bind(right, axis="col", row=row)
+    a, b = _value(left, current, form), _value(right, current, form)
+    return a is not None and b is not None and holds(a, op, b, 0.0005, 1e-9)
 
 
 def _finding(outcome: Outcome, rule: PeriodRule, at: ex.Ref, code: str, value: float, expected: Any,
