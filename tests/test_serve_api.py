@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
@@ -21,7 +22,7 @@ from serve_support import as_json, multipart, request, running, upload
 from gnbv_templates.cli.main import main
 from gnbv_templates.serve.app import create_app, default_period, periods
 from gnbv_templates.serve.server import bind
-from gnbv_templates.serve.uploads import MAX_FILES
+from gnbv_templates.serve.uploads import MAX_FILES, MAX_REQUEST_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULTY = ROOT / "examples" / "returns" / "huyen_chi_lang_2025-H1_co_loi.xlsx"
@@ -291,3 +292,27 @@ def test_a_busy_port_is_one_sentence_and_exit_code_4(capsys) -> None:
         assert f"Không mở được cổng {port} trên 127.0.0.1" in capsys.readouterr().err
     finally:
         taken.close()
+
+
+def test_an_upload_over_the_cap_is_refused_before_it_is_read(base: str) -> None:
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", "/kiem-tra")
+    connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+    connection.putheader("Content-Length", str(MAX_REQUEST_BYTES + 1))
+    connection.endheaders(b"--x\r\n")
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status == 413 and "quá lớn" in _refusal(response.status, body)
+
+
+def test_a_streamed_upload_over_the_cap_is_cut_off() -> None:
+    with running(max_request_bytes=1024 * 1024) as url:
+        host, port = url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        head = b'--x\r\nContent-Disposition: form-data; name="files"; filename="a.xlsx"\r\n\r\n'
+        chunks = [head] + [b"\0" * 65536] * 40  # 2.5 MB without a Content-Length: counted as it comes
+        connection.request("POST", "/kiem-tra", body=iter(chunks), encode_chunked=True,
+                           headers={"Content-Type": "multipart/form-data; boundary=x"})
+        response = connection.getresponse()
+        assert response.status == 413 and "quá lớn (tối đa 1 MB" in _refusal(response.status, response.read())

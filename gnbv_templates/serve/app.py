@@ -174,7 +174,7 @@ async def on_gnbv_error(request: Request, exc: Exception) -> Response:
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     if isinstance(exc, BodyTooLarge):
-        return _keyed("error.too_large", 413, mb=MAX_REQUEST_BYTES // (1024 * 1024))(request)
+        return _keyed("error.too_large", 413, mb=request.app.state.max_request_bytes // (1024 * 1024))(request)
     return _keyed("error.unexpected", 500)(request)
 
 
@@ -257,7 +257,7 @@ async def set_lang(request: Request) -> Response:
 
 async def _form(request: Request) -> Any:
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_REQUEST_BYTES:
+    if length and length.isdigit() and int(length) > request.app.state.max_request_bytes:
         raise BodyTooLarge
     try:
         return await request.form(max_files=MAX_FILES, max_fields=100, max_part_size=64 * 1024)
@@ -633,7 +633,8 @@ async def home(request: Request) -> Response:
 
 
 def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True,
-               register: Path | str | None = None) -> Starlette:
+               register: Path | str | None = None,
+               max_request_bytes: int = MAX_REQUEST_BYTES) -> Starlette:
     """The application; ``token`` is required unless it only answers this computer. With ``register``,
     every return checked is recorded in that register (see docs/register.md)."""
     if not local and not token:
@@ -666,7 +667,7 @@ def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True
         Route("/api/jobs/{job}", api_job),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    middleware = [Middleware(_Limits, limit=MAX_REQUEST_BYTES)]
+    middleware = [Middleware(_Limits, limit=max_request_bytes)]
     if local:  # a page on this computer only answers to its own names (no DNS rebinding)
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "[::1]"]))
     middleware.append(Middleware(_Access))
@@ -677,6 +678,7 @@ def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)
     app.state.settings = Settings(token=token, lang=lang if lang in LANGS else "vi", local=local)
     app.state.root = Path(tempfile.mkdtemp(prefix="gnbv-serve-"))
+    app.state.max_request_bytes = max_request_bytes
     app.state.jobs = jb.Jobs(app.state.root, register=Path(register) if register else None)  # removed at stop
     app.state.units = load_units()
     app.state.catalog = load_catalog()
