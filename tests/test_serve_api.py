@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -316,3 +317,16 @@ def test_a_streamed_upload_over_the_cap_is_cut_off() -> None:
                            headers={"Content-Type": "multipart/form-data; boundary=x"})
         response = connection.getresponse()
         assert response.status == 413 and "quá lớn (tối đa 1 MB" in _refusal(response.status, response.read())
+
+
+def test_an_unexpected_failure_is_one_sentence_not_a_trace(monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr("gnbv_templates.serve.app.generate", broken)
+    with running() as url:
+        body = urllib.parse.urlencode({"unit": "187", "period": "2025-H1"}).encode()
+        status, _, page = request(url + "/sinh-bieu", data=body, content_type="application/x-www-form-urlencoded")
+    assert status == 500
+    assert _refusal(status, page) == "Có lỗi bất ngờ khi xử lý yêu cầu; hãy thử lại."
+    assert b"secret internal detail" not in page and b"RuntimeError" not in page
