@@ -58,7 +58,7 @@ def after_validate(report: Report, args: argparse.Namespace) -> None:
         report.findings += check_periods(report, history)
         if register is not None:
             receipt = register.add(report, across_periods=False)
-            print(say("added", args.lang, file=shown_name(report.file), summary=receipt.summary(args.lang)))
+            print(say("added", args.lang, file=shown_name(Path(report.file)), summary=receipt.summary(args.lang)))
     finally:
         if register is not None:
             register.close()
