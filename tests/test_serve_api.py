@@ -21,8 +21,9 @@ import pytest
 from serve_support import as_json, multipart, request, running, upload
 
 from gnbv_templates.cli.main import main
-from gnbv_templates.serve.app import create_app, default_period, periods
+from gnbv_templates.serve.app import create_app
 from gnbv_templates.serve.server import bind
+from gnbv_templates.serve.submit import default_period, periods
 from gnbv_templates.serve.uploads import MAX_FILES, MAX_REQUEST_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,7 +324,7 @@ def test_an_unexpected_failure_is_one_sentence_not_a_trace(monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("gnbv_templates.serve.app.generate", broken)
+    monkeypatch.setattr("gnbv_templates.serve.pages.generate", broken)
     with running() as url:
         body = urllib.parse.urlencode({"unit": "187", "period": "2025-H1"}).encode()
         status, _, page = request(url + "/sinh-bieu", data=body, content_type="application/x-www-form-urlencoded")

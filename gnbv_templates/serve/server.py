@@ -14,7 +14,8 @@ import uvicorn
 
 from gnbv_templates.errors import UsageError
 
-from .app import LOCAL_HOSTS, create_app
+from .app import create_app
+from .guard import LOCAL_HOSTS
 
 DEFAULT_PORT = 8765
 

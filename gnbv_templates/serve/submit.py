@@ -1,0 +1,130 @@
+"""What a page or the API submits: the form, its uploads, the job started from them, and the choices offered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+
+from gnbv_templates.errors import UsageError
+
+from . import jobs as jb
+from .render import BodyTooLarge, PageError, lang_of
+from .texts import text
+from .uploads import MAX_FILES, Intake, UploadRefused
+
+
+async def read_form(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > request.app.state.max_request_bytes:
+        raise BodyTooLarge
+    try:
+        return await request.form(max_files=MAX_FILES, max_fields=100, max_part_size=64 * 1024)
+    except (MultiPartException, HTTPException) as exc:
+        if "Too many files" in str(getattr(exc, "message", "") or getattr(exc, "detail", "")):
+            raise PageError(f"Quá nhiều tệp trong một lần gửi: tối đa {MAX_FILES} biểu.",
+                            f"Too many files in one upload: at most {MAX_FILES} workbooks.") from None
+        raise PageError(text("error.bad_form", "vi"), text("error.bad_form", "en")) from None
+
+
+async def take_uploads(form: Any, folder: Path) -> Intake:
+    intake = Intake(folder)
+    uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
+    if not uploads:
+        raise PageError(text("error.no_files", "vi"), text("error.no_files", "en"))
+    try:
+        for upload in uploads:
+            await intake.add(upload)
+    except UploadRefused as exc:
+        raise PageError(exc.message, exc.english) from None
+    finally:
+        for upload in uploads:
+            await upload.close()
+    return intake
+
+
+def jobs_of(request: Request) -> jb.Jobs:
+    return request.app.state.jobs
+
+
+def job_of(request: Request, kind: str) -> jb.Job:
+    job = jobs_of(request).get(request.path_params["job"])
+    if job is None or job.kind != kind:
+        raise HTTPException(404)
+    return job
+
+
+async def start_validation(request: Request) -> jb.Job:
+    form = await read_form(request)
+    job = jobs_of(request).new("validate", lang_of(request))
+    try:
+        intake = await take_uploads(form, job.folder / "bieu_nhan")
+    except BaseException:
+        jobs_of(request).drop(job)
+        raise
+    job.total, job.skipped = len(intake.stored), intake.skipped
+    jobs_of(request).start(job, lambda j: jb.validate_files(j, intake.stored))
+    return job
+
+
+async def start_consolidation(request: Request) -> jb.Job:
+    form = await read_form(request)
+    parent, period = str(form.get("unit") or "").strip(), str(form.get("period") or "").strip()
+    units = request.app.state.units
+    try:
+        units.get(parent)
+        if not units.children(parent):
+            raise PageError(f"Đơn vị {parent} không có đơn vị cấp dưới để tổng hợp.",
+                            f"Unit {parent} has no units below it to consolidate.")
+    except UsageError as exc:
+        raise PageError(exc.message, exc.english) from None
+    if period not in {p for p, _ in periods("vi")}:
+        raise PageError(f"Kỳ báo cáo không hợp lệ: {period[:20]!r}.", f"Invalid period {period[:20]!r}.")
+    job = jobs_of(request).new("consolidate", lang_of(request))
+    try:
+        intake = await take_uploads(form, job.folder / "bieu_nhan")
+    except BaseException:
+        jobs_of(request).drop(job)
+        raise
+    job.total, job.skipped = len(intake.stored), intake.skipped
+    jobs_of(request).start(job, lambda j: jb.consolidate_files(j, intake.folder, parent, period))
+    return job
+
+
+_INDENT = "\u2003\u2003"  # em spaces: a select cannot be styled, but keeps spaces
+
+
+def unit_choices(units: Any) -> list[tuple[str, str]]:
+    """Units in tree order, indented by level, for a select."""
+    out: list[tuple[str, str]] = []
+
+    def walk(code: str, depth: int) -> None:
+        unit = units.get(code)
+        out.append((code, f"{_INDENT * depth}{unit.name} ({unit.code})"))
+        for child in units.children(code):
+            walk(child.code, depth + 1)
+
+    for unit in units.units.values():
+        if not unit.parent or unit.parent not in units.units:
+            walk(unit.code, 0)
+    return out
+
+
+def periods(lang: str, today: dt.date | None = None) -> list[tuple[str, str]]:
+    year = (today or dt.date.today()).year
+    out = []
+    for y in range(year + 1, year - 4, -1):
+        out.append((str(y), text("period.year", lang, y=y)))
+        out.append((f"{y}-H1", text("period.half", lang, y=y)))
+    return out
+
+
+def default_period(today: dt.date | None = None) -> str:
+    """The period most recently ended: the first half from July, the previous year before."""
+    today = today or dt.date.today()
+    return f"{today.year}-H1" if today.month >= 7 else str(today.year - 1)
