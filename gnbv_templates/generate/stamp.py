@@ -57,6 +57,23 @@ class _Sheet:
         self._calls.append(("merge", first_row, first_col, last_row, last_col, text, cell_format))
         return 0
 
+    # the calls made once per cell, spelled out (a generic stand-in would build a function per call)
+    def write_formula(self, row: int, col: int, formula: str, cell_format: Any = None, value: Any = 0) -> int:
+        self._calls.append(("f", row, col, formula, cell_format, value))
+        return 0
+
+    def write_blank(self, row: int, col: int, blank: Any, cell_format: Any = None) -> int:
+        self._calls.append(("b", row, col, cell_format))
+        return 0
+
+    def write_number(self, row: int, col: int, number: float, cell_format: Any = None) -> int:
+        self._calls.append(("n", row, col, number, cell_format))
+        return 0
+
+    def set_row(self, row: int, height: float | None = None, cell_format: Any = None, options: Any = None) -> int:
+        self._calls.append(("row", row, height, cell_format, options))
+        return 0
+
     def __getattr__(self, method: str) -> Any:
         calls = self._calls
 
