@@ -132,7 +132,7 @@ def plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
     refine = ruleset.refinement
     choices = {c.code: c.choices for c in layout.columns}
     out = [(cell, (cell.row, cell.col), *_compiled(layout.id, cell, refine, choices),
-            cell.measure.numeric, cell.measure.type == "count") for cell in layout.inputs]
+            cell.measure.numeric, cell.measure.kind.value == "integer") for cell in layout.inputs]
     if len(_PLANS) > 256:
         _PLANS.clear()
     _PLANS[key] = (ruleset, layout, out)

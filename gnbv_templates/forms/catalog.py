@@ -114,7 +114,7 @@ def _load_catalog(directory: Path, catalog_path: Path) -> Catalog:
     if problems:
         raise DefinitionError(problems)
     measures = {
-        _nfc(name): Measure(_nfc(name), spec["type"], spec.get("max"))
+        _nfc(name): Measure(_nfc(name), spec["type"], spec.get("max"), spec.get("tolerance"))
         for name, spec in meta["measures"].items()
     }
     measures.setdefault("text", Measure("text", "text"))
@@ -235,6 +235,7 @@ def _build_definition(
         unit_note=_nfc(doc.get("unit_note")),
         measure=_nfc(doc.get("measure")),
         row_measures=bool(doc.get("row_measures")),
+        rows_per_child=bool(doc.get("rows_per_child")),
         label_heading=_nfc(doc.get("label_heading", "Chỉ tiêu")),
         columns=tuple(columns),
         rows=tuple(rows),
@@ -297,6 +298,8 @@ def _check_definition(
                 out.append(f"{path}:{col.line}: công thức dẫn tới cột {ref.code!r} không có")
     if not d.measure and not d.row_measures:
         out.append(f"{path}:{doc.line}: biểu cần khai báo measure hoặc row_measures: true")
+    if d.rows_per_child and d.total_row is None:
+        out.append(f"{path}:{doc.line}: rows_per_child: true cần một dòng tổng số có sum: children")
     for key in ("title", "subtitle", "unit_note"):
         text = doc.get(key)
         if text and (err := render.syntax_error(text)):

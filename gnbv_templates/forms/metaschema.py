@@ -11,6 +11,7 @@ from typing import Any
 
 from cerberus import Validator
 
+from gnbv_templates.forms.model import MEASURE_KINDS
 from gnbv_templates.forms.yamlsource import line_of
 
 CODE = {"type": "string", "regex": r"[0-9A-Za-z][0-9A-Za-z._-]{0,15}", "empty": False}
@@ -77,6 +78,7 @@ FORM = {
     "unit_note": TEXT,
     "measure": TEXT,
     "row_measures": {"type": "boolean"},
+    "rows_per_child": {"type": "boolean"},
     "label_heading": TEXT,
     "columns": {"type": "list", "schema": COLUMN, "required": True, "minlength": 1},
     "rows": {"type": "list", "schema": ROW, "required": True, "minlength": 1},
@@ -95,9 +97,10 @@ CATALOG = {
                 "type": {
                     "type": "string",
                     "required": True,
-                    "allowed": ["count", "money", "decimal", "percent", "points", "text", "choice"],
+                    "allowed": list(MEASURE_KINDS),  # the kinds the form model declares
                 },
                 "max": {"type": "number"},
+                "tolerance": {"type": "number", "min": 0},
             },
         },
     },

@@ -10,6 +10,7 @@ the consolidator all work from ``FormLayout``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,31 +21,95 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from gnbv_templates.forms import expressions as ex
 
 INPUT, DERIVED, NA = "input", "derived", "na"
+# the sheet columns before a form's data columns: STT, the item's label, its code, its measure (row_measures)
+STT_COL, LABEL_COL, CODE_COL, MEASURE_COL = 0, 1, 2, 3
 
-NUMBER_FORMATS = {
-    "count": "#,##0",
-    "money": "#,##0.000",
-    "decimal": "#,##0.00",
-    "percent": "0.00",
-    "points": "0.00",
-    "text": "@",
-    "choice": "@",
-}
+@dataclass(frozen=True, slots=True)
+class MeasureKind:
+    """What a kind of measure means, declared once: every stage asks it (the writer's number format and Excel
+    data validation, the cerberus schema of the validator, the consolidator's sums, the precision a figure is
+    stated with). A new kind of measure is one entry in ``MEASURE_KINDS``; catalog.yaml names it as ``type``."""
+
+    type: str
+    number_format: str
+    value: str  # cerberus type of a value: integer | number | string
+    minimum: float | None = None
+    maximum: float | None = None
+    maxlength: int | None = None
+    additive: bool = False  # a parent's figure is the sum of its children's (consolidation)
+    decimals: int | None = None  # decimals the sheet shows (None: not a number)
+    hint: str = ""  # Excel input message; {unit} is the measure's name
+    error: str = ""  # Excel error message
+
+    @property
+    def numeric(self) -> bool:
+        return self.value != "string"
+
+    def schema(self) -> dict[str, Any]:
+        """The cerberus schema of a value of this kind."""
+        bounds = {"min": self.minimum, "max": self.maximum, "maxlength": self.maxlength}
+        return {"type": self.value, **{k: v for k, v in bounds.items() if v is not None}}
+
+    def data_validation(self, unit: str) -> dict[str, Any] | None:
+        """XlsxWriter's data validation for an input cell of this kind (None: no numeric check)."""
+        if not self.numeric:
+            return None
+        rule: dict[str, Any] = {"validate": "integer" if self.value == "integer" else "decimal"}
+        if self.maximum is None:
+            rule.update({"criteria": ">=", "value": self.minimum})
+        else:
+            rule.update({"criteria": "between", "minimum": self.minimum, "maximum": self.maximum})
+        return {**rule, "input_message": self.hint.format(unit=unit), "error_message": self.error.format(unit=unit)}
+
+
+MEASURE_KINDS: dict[str, MeasureKind] = {k.type: k for k in (
+    MeasureKind("count", "#,##0", "integer", minimum=0, additive=True, decimals=0,
+                hint="Nhập số nguyên không âm ({unit}).", error="Phải là số nguyên, không âm ({unit})."),
+    MeasureKind("money", "#,##0.000", "number", minimum=0, additive=True, decimals=3,
+                hint="Nhập số tiền bằng triệu đồng, không âm, tối đa 3 chữ số thập phân.",
+                error="Phải là số không âm, đơn vị triệu đồng (không nhập bằng đồng)."),
+    MeasureKind("decimal", "#,##0.00", "number", minimum=0, additive=True, decimals=2,
+                hint="Nhập số không âm ({unit}).", error="Phải là số không âm ({unit})."),
+    MeasureKind("percent", "0.00", "number", minimum=0, maximum=100, decimals=2,
+                hint="Nhập tỷ lệ phần trăm từ 0 đến 100 (không kèm dấu %).",
+                error="Tỷ lệ phải nằm trong khoảng 0 đến 100."),
+    MeasureKind("points", "0.00", "number", minimum=-100, maximum=100, decimals=2,
+                hint="Nhập số điểm phần trăm (có thể âm), từ -100 đến 100.",
+                error="Số điểm phần trăm phải nằm trong khoảng -100 đến 100."),
+    MeasureKind("text", "@", "string", maxlength=2000),
+    MeasureKind("choice", "@", "string"),
+)}
+NUMBER_FORMATS = {kind.type: kind.number_format for kind in MEASURE_KINDS.values()}
 
 
 @dataclass(frozen=True, slots=True)
 class Measure:
+    """A unit of measure of catalog.yaml (hộ, triệu đồng, %…) and its kind."""
+
     name: str
     type: str
     max: float | None = None
+    tolerance: float | None = None  # declared half-width a stated figure stands for; None: from its decimals
+
+    @property
+    def kind(self) -> MeasureKind:
+        return MEASURE_KINDS[self.type]
 
     @property
     def numeric(self) -> bool:
-        return self.type not in ("text", "choice")
+        return self.kind.numeric
 
     @property
     def number_format(self) -> str:
-        return NUMBER_FORMATS[self.type]
+        return self.kind.number_format
+
+    @property
+    def additive(self) -> bool:
+        return self.kind.additive
+
+    @property
+    def decimals(self) -> int | None:
+        return self.kind.decimals
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +196,28 @@ class FormDefinition:
     rows: tuple[RowDef, ...]
     path: Path
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    rows_per_child: bool = False  # one row per child unit under a total row (``sum: children``), e.g. Biểu 15
 
     @property
     def has_repeat(self) -> bool:
         return any(row.repeat for row in self.rows)
 
     @property
+    def code_col(self) -> int:
+        return CODE_COL
+
+    @property
+    def label_col(self) -> int:
+        return LABEL_COL
+
+    @property
     def first_data_col(self) -> int:
-        return 4 if self.row_measures else 3
+        return MEASURE_COL + 1 if self.row_measures else MEASURE_COL
+
+    @property
+    def total_row(self) -> str | None:
+        """The row that adds up the child units' rows (``sum: children``), if the form has one."""
+        return next((row.code for row in self.rows if row.formula == "children"), None)
 
     @cached_property
     def heading_depth(self) -> int:
@@ -165,6 +244,10 @@ class FormLayout:
     @property
     def id(self) -> str:
         return self.definition.id
+
+    @property
+    def code_col(self) -> int:
+        return self.definition.code_col
 
     @property
     def sheet(self) -> str:
@@ -211,6 +294,11 @@ class FormLayout:
             if cell.formula is not None:  # what the formula says, not how its tree happens to be built
                 digest.update(ex.to_formula_text(cell.formula, lambda r: f"[{r.row},{r.col}]").encode())
         return digest.hexdigest()[:16]
+
+
+def child_form(definitions: Iterable[FormDefinition]) -> FormDefinition | None:
+    """The form that lists the child units, one row each (declared ``rows_per_child: true`` in its YAML)."""
+    return next((d for d in definitions if d.rows_per_child), None)
 
 
 def row_level(row_defs: list[RowDef] | list[Row], code: str) -> int:

@@ -1,7 +1,8 @@
 """Cell constraints: cerberus schemas are the definition, compiled checks are the speed.
 
-Each input cell's schema comes from its measure (``count`` → a whole number
-≥ 0, ``percent`` → 0–100 …) and may be refined in ``rules/cells.yaml``.
+Each input cell's schema comes from its measure's kind (``forms/model.py``
+MEASURE_KINDS: ``count`` → a whole number ≥ 0, ``percent`` → 0–100 …) and may
+be refined in ``rules/cells.yaml``.
 Running cerberus once per cell would cost most of a second per workbook, so
 each distinct schema is compiled into a small function; a property test
 proves the two agree on random values.
@@ -19,20 +20,11 @@ from gnbv_templates.forms.model import Cell
 
 Check = Callable[[Any], tuple[str, ...]]
 
-_BASE: dict[str, dict[str, Any]] = {
-    "count": {"type": "integer", "min": 0},
-    "money": {"type": "number", "min": 0},
-    "decimal": {"type": "number", "min": 0},
-    "percent": {"type": "number", "min": 0, "max": 100},
-    "points": {"type": "number", "min": -100, "max": 100},
-    "text": {"type": "string", "maxlength": 2000},
-    "choice": {"type": "string"},
-}
 SUPPORTED = frozenset({"type", "min", "max", "allowed", "nullable", "maxlength"})
 
 
 def cell_schema(cell: Cell, refinement: dict[str, Any] | None = None, choices: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema = dict(_BASE[cell.measure.type])
+    schema = cell.measure.kind.schema()  # the kind of measure, declared once in the model
     if cell.measure.max is not None:
         schema["max"] = cell.measure.max
     if choices:

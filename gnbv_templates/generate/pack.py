@@ -19,6 +19,7 @@ from gnbv_templates.generate.stamp import Stamper
 from gnbv_templates.generate.writer import PackWriter
 from gnbv_templates.outputs import safe_name
 from gnbv_templates.parallel import ordered
+from gnbv_templates.read.identify import issue_from_meta
 from gnbv_templates.read.reader import ReturnFile, open_return
 
 FormData = dict[str, dict[tuple[str, str], Any]]
@@ -169,16 +170,7 @@ def issue_of(ret: ReturnFile, catalog: Catalog) -> Issue:
             f"danh mục hiện tại là {catalog.version}.",
             english=f"{ret.path.name} uses catalog {meta.catalog_version}, not {catalog.version}.",
         )
-    parent = Unit(meta.parent_code, meta.parent_name, "", None) if meta.parent_code else None
-    return Issue(
-        unit=Unit(meta.unit_code, meta.unit_name, meta.unit_level, meta.parent_code or None),
-        period=parse_period(meta.period),
-        issued=dt.date.fromisoformat(meta.issued),
-        settings=Settings(meta.receiving_agency, meta.preparer_title, meta.head_title, literal=True),
-        parent=parent,
-        children=tuple(Unit(c["code"], c["name"], c.get("level", ""), meta.unit_code)
-                       for c in meta.children),
-    )
+    return issue_from_meta(meta)  # one reading of the metadata, shared with validation
 
 
 def current_inputs(ret: ReturnFile, writer: PackWriter, form_ids: list[str]) -> FormData:

@@ -16,7 +16,7 @@ from typing import Any
 
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.compute import evaluator
-from gnbv_templates.forms.model import INPUT, FormLayout
+from gnbv_templates.forms.model import INPUT, FormLayout, child_form
 from gnbv_templates.forms.rules import RuleSet
 
 Values = dict[tuple[str, str], Any]
@@ -142,7 +142,7 @@ def _b02(values_by_form: dict[str, Values], rules: RuleSet, rnd: random.Random) 
 
 def _b15(layout: FormLayout, rnd: random.Random, scale: int) -> Values:
     out: Values = {}
-    rows = [r for r in layout.rows if r.code != "00"] or [layout.rows[0]]
+    rows = [r for r in layout.rows if r.code != layout.definition.total_row] or [layout.rows[0]]
     for row in rows:
         households = rnd.randint(500, 2000) * scale
         start = rnd.randint(0, households // 4)
@@ -171,9 +171,10 @@ def _b01_links(rules: RuleSet) -> dict[str, str]:
 def _b01(layout: FormLayout, b15: FormLayout, b15_values: Values, rnd: random.Random, scale: int,
          values: Values, links: dict[str, str]) -> None:
     totals = evaluator(b15).run(b15_values)
+    total_row = b15.definition.total_row or ""
 
     def total(col: str) -> float:
-        key = ("00", col)
+        key = (total_row, col)
         return float(totals.get(key, b15_values.get(key)) or 0)
 
     for row, col in links.items():
@@ -182,7 +183,7 @@ def _b01(layout: FormLayout, b15: FormLayout, b15_values: Values, rnd: random.Ra
         values[(row, "4")] = actual
         values[(row, "2")] = actual + rnd.randint(0, 10)
         values[(row, "1")] = actual + rnd.randint(0, 50)
-    start, end = totals.get(("00", "3")), totals.get(("00", "8"))
+    start, end = totals.get((total_row, "3")), totals.get((total_row, "8"))
     if start is not None and end is not None:  # the fall in the poverty rate, as Biểu 15's rates give it
         values[("08", "3")] = round(start - end, 6)
     for col in ("1", "2", "3", "4"):  # DTTS poor are part of all poor households in every column
@@ -207,18 +208,19 @@ def consistent_values(layouts: list[FormLayout], rules: RuleSet, *, level: str, 
     rnd = random.Random(seed)
     scale = SCALE.get(level, 8)
     by_id = {layout.id: layout for layout in layouts}
+    child = child_form(layout.definition for layout in layouts)  # Biểu 15: one row per child unit
     out: dict[str, Values] = {}
     for layout in layouts:
-        if layout.id in ("B01", "B02", "B15"):
+        if layout.id in ("B01", "B02") or (child and layout.id == child.id):
             continue
         values: Values = {}
         _indicator_rows(layout, values, rnd, scale, _exact_groups(rules, layout.id))
         out[layout.id] = values
     if "B02" in by_id:
         out["B02"] = _b02(out, rules, rnd)
-    if "B15" in by_id:
-        out["B15"] = _b15(by_id["B15"], rnd, scale)
+    if child is not None:
+        out[child.id] = _b15(by_id[child.id], rnd, scale)
         if "B01" in by_id:
             out["B01"] = {}
-            _b01(by_id["B01"], by_id["B15"], out["B15"], rnd, scale, out["B01"], _b01_links(rules))
+            _b01(by_id["B01"], by_id[child.id], out[child.id], rnd, scale, out["B01"], _b01_links(rules))
     return out

@@ -16,7 +16,17 @@ from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.compute import evaluator
 from gnbv_templates.forms.context import Issue
 from gnbv_templates.forms.metadata import MAP_HEADER, META_SHEET, Metadata, identity_text
-from gnbv_templates.forms.model import DERIVED, INPUT, NA, Cell, FormLayout
+from gnbv_templates.forms.model import (
+    CODE_COL,
+    DERIVED,
+    INPUT,
+    LABEL_COL,
+    MEASURE_COL,
+    NA,
+    STT_COL,
+    Cell,
+    FormLayout,
+)
 from gnbv_templates.outputs import atomic_path
 
 FONT = "Times New Roman"  # ships with every office suite and covers Vietnamese
@@ -28,23 +38,6 @@ NA_FILL = "#D9D9D9"
 Key = tuple[str, str]
 META_CHUNK = 30_000
 FormValues = Mapping[str, Mapping[Key, Any]]
-
-_VALIDATION = {
-    "count": ({"validate": "integer", "criteria": ">=", "value": 0},
-              "Nhập số nguyên không âm ({unit}).", "Phải là số nguyên, không âm ({unit})."),
-    "money": ({"validate": "decimal", "criteria": ">=", "value": 0},
-              "Nhập số tiền bằng triệu đồng, không âm, tối đa 3 chữ số thập phân.",
-              "Phải là số không âm, đơn vị triệu đồng (không nhập bằng đồng)."),
-    "decimal": ({"validate": "decimal", "criteria": ">=", "value": 0},
-                "Nhập số không âm ({unit}).", "Phải là số không âm ({unit})."),
-    "percent": ({"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100},
-                "Nhập tỷ lệ phần trăm từ 0 đến 100 (không kèm dấu %).",
-                "Tỷ lệ phải nằm trong khoảng 0 đến 100."),
-    "points": ({"validate": "decimal", "criteria": "between", "minimum": -100, "maximum": 100},
-               "Nhập số điểm phần trăm (có thể âm), từ -100 đến 100.",
-               "Số điểm phần trăm phải nằm trong khoảng -100 đến 100."),
-}
-
 
 class _Formats:
     """xlsxwriter formats, made once per workbook and shared by every sheet."""
@@ -185,11 +178,11 @@ class PackWriter:
             label_fmt = fmt.get(border=1, text_wrap=True, valign="vcenter", indent=indent,
                                 bold=row.bold or row.section, italic=bool(row.part_of))
             centre = fmt.get(border=1, align="center", valign="vcenter", bold=row.bold or row.section)
-            _text(ws, r, 0, row.stt, centre)
-            _text(ws, r, 1, row.label, label_fmt)
-            _text(ws, r, 2, row.code, centre)
+            _text(ws, r, STT_COL, row.stt, centre)
+            _text(ws, r, LABEL_COL, row.label, label_fmt)
+            _text(ws, r, CODE_COL, row.code, centre)
             if d.row_measures:
-                _text(ws, r, 3, "" if row.section else (row.measure or ""), centre)
+                _text(ws, r, MEASURE_COL, "" if row.section else (row.measure or ""), centre)
             ws.set_row(r, _heights(row.label, label_width - 2 * indent))
             for col in d.columns:
                 cell = layout.cells[(row.code, col.code)]
@@ -330,12 +323,11 @@ class PackWriter:
             opts: dict[str, Any] = {"validate": "list", "source": list(choices),
                                     "input_message": "Chọn một giá trị trong danh sách.",
                                     "error_message": "Chỉ được chọn giá trị trong danh sách."}
-        elif measure.type in _VALIDATION:
-            rule, hint, error = _VALIDATION[measure.type]
-            opts = {**rule, "input_message": hint.format(unit=measure.name),
-                    "error_message": error.format(unit=measure.name)}
         else:
-            return
+            found = measure.kind.data_validation(measure.name)  # the measure's own, declared in the model
+            if found is None:
+                return
+            opts = found
         opts.update({"input_title": "Ô nhập liệu", "error_title": "Giá trị không hợp lệ",
                      "error_type": "stop", "ignore_blank": True})
         _check(ws.data_validation(run[0].r, run[0].c, run[-1].r, run[-1].c, opts), "kiểm tra dữ liệu")

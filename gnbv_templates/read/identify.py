@@ -12,6 +12,7 @@ from gnbv_templates.findings import shown_text
 from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.context import Issue, Settings
 from gnbv_templates.forms.metadata import META_SHEET, Metadata, checksum
+from gnbv_templates.forms.model import child_form
 from gnbv_templates.forms.periods import parse_period
 from gnbv_templates.forms.units import Unit
 from gnbv_templates.read.reader import ReturnFile
@@ -39,7 +40,7 @@ def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
         read = type(read)(None, "digest", read.items_end, read.source)
     if read.meta is not None and read.problem is None:
         meta = read.meta
-        issue = _issue_from_meta(meta)
+        issue = issue_from_meta(meta)
         return Identified(issue, [f["id"] for f in meta.forms], {f["id"]: f["sheet"] for f in meta.forms},
                           meta.catalog_version, found)
     if read.problem == "digest":
@@ -56,7 +57,7 @@ def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
     if not identities:
         if read.meta is not None:  # altered metadata and no visible identity: use what it says, flagged
             meta = read.meta
-            return Identified(_issue_from_meta(meta), [f["id"] for f in meta.forms],
+            return Identified(issue_from_meta(meta), [f["id"] for f in meta.forms],
                               {f["id"]: f["sheet"] for f in meta.forms}, meta.catalog_version, found)
         raise UnreadableFile(
             f"Tệp {ret.name} không phải biểu mẫu GNBV (không có siêu dữ liệu, không có dòng định danh).",
@@ -73,7 +74,7 @@ def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
     first = usable[0] if usable else next(iter(identities.values()))[1]
     if read.meta is not None:
         meta = read.meta
-        issue = _issue_from_meta(meta)
+        issue = issue_from_meta(meta)
         forms = [f["id"] for f in meta.forms]
         sheets = {f["id"]: f["sheet"] for f in meta.forms}
         version = meta.catalog_version
@@ -81,7 +82,7 @@ def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
         unit = Unit(first["unit"], _unit_name(ret, identities), "", None)
         issue = Issue(unit=unit, period=parse_period(first["period"]), issued=dt.date.today(),
                       settings=Settings("", "", "", literal=True), parent=None,
-                      children=_children_from_b15(ret, catalog, identities))
+                      children=_children_listed(ret, catalog, identities))
         forms = sorted(identities)
         sheets = {f: catalog.forms[f].sheet for f in forms}
         version = first["version"]
@@ -125,7 +126,8 @@ def _sane(meta: Metadata, catalog: Catalog) -> bool:
     return all(isinstance(item, str) for item in meta.locked)
 
 
-def _issue_from_meta(meta) -> Issue:
+def issue_from_meta(meta: Metadata) -> Issue:
+    """The Issue a workbook was made for, as its metadata sheet records it (for validate and for fill)."""
     parent = Unit(meta.parent_code, meta.parent_name, "", None) if meta.parent_code else None
     return Issue(
         unit=Unit(meta.unit_code, meta.unit_name, meta.unit_level, meta.parent_code or None),
@@ -145,21 +147,23 @@ def _unit_name(ret: ReturnFile, identities: dict) -> str:
     return ""
 
 
-def _children_from_b15(ret: ReturnFile, catalog: Catalog, identities: dict) -> tuple[Unit, ...]:
-    """Without metadata, Biểu 15's repeated rows are read back from its code column."""
-    if "B15" not in identities:
+def _children_listed(ret: ReturnFile, catalog: Catalog, identities: dict) -> tuple[Unit, ...]:
+    """Without metadata, the child units are read back from the code column of the form that lists them."""
+    child = child_form(catalog.forms.values())
+    if child is None or child.id not in identities:
         return ()
-    sheet = identities["B15"][0]
+    sheet = identities[child.id][0]
+    code_col, label_col, total = child.code_col, child.label_col, child.total_row
     out = []
     grid = ret.grid(sheet)
     started = False
     for row in grid:
-        code = _text(row[2]) if len(row) > 2 else ""
-        if code == "00":
+        code = _text(row[code_col]) if len(row) > code_col else ""
+        if code == total:
             started = True
             continue
         if started and code.isdigit():
-            out.append(Unit(code, shown_text(_text(row[1])) if len(row) > 1 else "", "", None))
+            out.append(Unit(code, shown_text(_text(row[label_col])) if len(row) > label_col else "", "", None))
             if len(out) >= MAX_CHILDREN:
                 break
         elif started and not code and out:

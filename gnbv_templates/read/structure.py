@@ -17,7 +17,6 @@ from xlsxwriter.utility import xl_col_to_name
 import gnbv_templates.findings as fd
 from gnbv_templates.forms.model import FormLayout
 
-CODE_COL = 2
 SCAN_ROWS = 400
 
 
@@ -111,11 +110,12 @@ def _locate_rows(layout: FormLayout, grid: list[list[Any]]) -> dict[str, int]:
     found: dict[str, int] = {}
     start = max(0, layout.first_data_row - 20)
     stop = min(len(grid), layout.last_data_row + SCAN_ROWS)
+    code_col = layout.code_col
     for r in range(start, stop):
         row = grid[r]
-        if len(row) <= CODE_COL:
+        if len(row) <= code_col:
             continue
-        code = _match(code_text(row[CODE_COL]), expected)
+        code = _match(code_text(row[code_col]), expected)
         if code and code not in found and r >= layout.number_row:
             found[code] = r
     return found
