@@ -257,3 +257,17 @@ def test_api_page_lists_the_endpoints(browser, base) -> None:
     for endpoint in ("POST /api/validate", "POST /api/consolidate", "POST /api/generate"):
         assert endpoint in text
     shot(browser, "11_api")
+
+
+def test_a_new_user_can_try_the_bundled_samples_without_a_file(browser, base) -> None:
+    browser.get(f"{base}/kiem-tra")
+    browser.find_element(By.ID, "sample").click()
+    wait_for(browser, "#summary", timeout=120)
+    assert browser.find_element(By.CSS_SELECTOR, "tr.file-row").get_attribute("data-status") == "errors"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.finding")) == len(PLANTED)
+    browser.get(f"{base}/tong-hop")
+    assert "Tỉnh Lạng Sơn, 2025-H1" in browser.find_element(By.ID, "sample-form").text
+    browser.find_element(By.ID, "sample").click()
+    wait_for(browser, "#completeness", timeout=600)
+    assert "Huyện Đình Lập" in browser.find_element(By.ID, "missing").text
+    shot(browser, "12_tong_hop_du_lieu_mau")

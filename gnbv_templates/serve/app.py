@@ -34,11 +34,13 @@ from .pages import (
     consolidate_download,
     consolidate_page,
     consolidate_result,
+    consolidate_sample,
     generate_page,
     home,
     validate_download,
     validate_page,
     validate_result,
+    validate_sample,
     validate_zip,
 )
 from .render import HERE, BodyTooLarge, PageError, Settings, on_gnbv_error, on_http_error, on_page_error, on_unexpected
@@ -64,10 +66,12 @@ def create_app(*, token: str | None = None, lang: str = "vi", local: bool = True
     routes = [
         Route("/", home),
         Route("/kiem-tra", validate_page, methods=["GET", "POST"]),
+        Route("/kiem-tra/mau", validate_sample, methods=["POST"]),
         Route("/kiem-tra/{job}", validate_result),
         Route("/kiem-tra/{job}/tat-ca.zip", validate_zip),
         Route("/kiem-tra/{job}/{index:int}.{kind:str}", validate_download),
         Route("/tong-hop", consolidate_page, methods=["GET", "POST"]),
+        Route("/tong-hop/mau", consolidate_sample, methods=["POST"]),
         Route("/tong-hop/{job}", consolidate_result),
         Route("/tong-hop/{job}/tong-hop.xlsx", consolidate_download),
         Route("/sinh-bieu", generate_page, methods=["GET", "POST"]),

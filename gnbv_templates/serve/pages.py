@@ -30,7 +30,10 @@ from .submit import (
     job_of,
     periods,
     read_form,
+    sample_district_returns,
+    sample_returns,
     start_consolidation,
+    start_sample,
     start_validation,
     unit_choices,
 )
@@ -46,7 +49,17 @@ async def validate_page(request: Request) -> Response:
     if request.method == "POST":
         job = await start_validation(request)
         return RedirectResponse(f"/kiem-tra/{job.id}", status_code=303)
-    return page(request, "validate.html")
+    return page(request, "validate.html", samples=[p.name for p in sample_returns()])
+
+
+async def validate_sample(request: Request) -> Response:
+    job = await start_sample(request, "validate")
+    return RedirectResponse(f"/kiem-tra/{job.id}", status_code=303)
+
+
+async def consolidate_sample(request: Request) -> Response:
+    job = await start_sample(request, "consolidate")
+    return RedirectResponse(f"/tong-hop/{job.id}", status_code=303)
 
 
 async def validate_result(request: Request) -> Response:
@@ -84,8 +97,10 @@ async def consolidate_page(request: Request) -> Response:
         return RedirectResponse(f"/tong-hop/{job.id}", status_code=303)
     units = request.app.state.units
     parents = [(code, label) for code, label in unit_choices(units) if units.children(code)]
+    samples, sample_parent, sample_period = sample_district_returns()
+    sample = f"{units.get(sample_parent).name}, {sample_period}" if samples and sample_parent in units.units else ""
     return page(request, "consolidate.html", parents=parents, periods=periods(lang_of(request)),
-                default_period=default_period())
+                default_period=default_period(), sample=sample, sample_count=len(samples))
 
 
 async def consolidate_result(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from gnbv_templates.errors import UsageError
+from gnbv_templates.forms.resources import examples_dir
 
 from . import jobs as jb
 from .render import BodyTooLarge, PageError, lang_of
@@ -93,6 +95,41 @@ async def start_consolidation(request: Request) -> jb.Job:
         raise
     job.total, job.skipped = len(intake.stored), intake.skipped
     jobs_of(request).start(job, lambda j: jb.consolidate_files(j, intake.folder, parent, period))
+    return job
+
+
+def sample_returns() -> list[Path]:
+    """The bundled faulty return, to try the Kiểm tra page without a file of one's own."""
+    return sorted((examples_dir() / "returns").glob("*_co_loi.xlsx"))
+
+
+def sample_district_returns() -> tuple[list[Path], str, str]:
+    """The bundled returns of Lạng Sơn's districts, with the parent unit and period they are for."""
+    folder = examples_dir() / "district_returns"
+    try:
+        scope = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        return sorted(folder.glob("*.xlsx")), str(scope["parent"]), str(scope["period"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return [], "", ""
+
+
+async def start_sample(request: Request, kind: str) -> jb.Job:
+    """A job on the bundled sample returns (no upload): what a new user tries first."""
+    if kind == "validate":
+        paths, parent, period = sample_returns(), "", ""
+    else:
+        paths, parent, period = sample_district_returns()
+    if not paths:
+        raise PageError("Bản cài đặt này không có dữ liệu mẫu.", "This installation has no sample data.")
+    job = jobs_of(request).new(kind, lang_of(request))
+    intake = Intake(job.folder / "bieu_nhan")
+    for path in paths:
+        intake.add_file(path)
+    job.total = len(intake.stored)
+    if kind == "validate":
+        jobs_of(request).start(job, lambda j: jb.validate_files(j, intake.stored))
+    else:
+        jobs_of(request).start(job, lambda j: jb.consolidate_files(j, intake.folder, parent, period))
     return job
 
 

@@ -23,6 +23,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "drop": ("Kéo thả tệp vào đây hoặc bấm để chọn tệp", "Drop files here or click to choose"),
     "limits": ("Tối đa {files} biểu, mỗi tệp tối đa {mb} MB.", "At most {files} workbooks, {mb} MB each."),
     "validate.submit": ("Kiểm tra", "Validate"),
+    "sample.validate": ("Chưa có biểu? Thử với biểu có lỗi đi kèm chương trình (dữ liệu mẫu):",
+                        "No return at hand? Try the faulty return that comes with the program (sample data):"),
+    "sample.consolidate": ("Chưa có biểu? Thử tổng hợp {count} biểu của các huyện đi kèm chương trình ({scope}, "
+                           "dữ liệu mẫu).", "No returns at hand? Try the {count} district returns that come with the "
+                           "program ({scope}, sample data)."),
+    "sample.button": ("Thử với dữ liệu mẫu", "Try the sample data"),
     "running": ("Đang xử lý {done}/{total} tệp…", "Working: {done}/{total} files…"),
     "running.wait": ("Trang tự cập nhật khi xong.", "This page updates itself when done."),
     "result.title": ("Kết quả kiểm tra", "Validation result"),

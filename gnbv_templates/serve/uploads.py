@@ -9,6 +9,7 @@ members are taken, flattened, and nothing in them is ever run.
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,12 @@ class Intake:
                 target.unlink()
         else:
             self.stored.append(Stored(len(self.stored) + 1, target, name))
+
+    def add_file(self, path: Path) -> None:
+        """Take one of the program's own files (the bundled sample returns)."""
+        target = self._target(path.name)
+        shutil.copyfile(path, target)
+        self.stored.append(Stored(len(self.stored) + 1, target, path.name))
 
     def _open_zip(self, archive: Path, name: str) -> None:
         try:
