@@ -7,6 +7,9 @@ non-additive values typed as inputs (``percent``, ``points``, text) cannot be
 summed: they are left blank in the consolidated return, and each unit's
 value is listed on the provenance sheet for the officer to weigh.
 Biểu 15 gets one row per unit below, from that unit's own total row.
+A total a unit stated without its breakdown counts as stated: the consolidated total is the sum of the
+parts plus what each stated total adds beyond its own parts, typed into the consolidated return as a stated
+total too, and the provenance sheet lists which units stated which totals.
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ from gnbv_templates.batch.completeness import Completeness, _rank, assess
 from gnbv_templates.batch.folder import check_one, find_returns, run
 from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult
 from gnbv_templates.errors import UnreadableFile, UsageError
+from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.catalog import Catalog, load_catalog
 from gnbv_templates.forms.context import Settings, load_settings, make_issue
-from gnbv_templates.forms.model import INPUT, FormLayout, child_form
+from gnbv_templates.forms.model import INPUT, FormLayout
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.generate.writer import PackWriter
 
+ADDITIVE = ("count", "money", "decimal")
 PROVENANCE_SHEET = "Nguồn tổng hợp"
+Stated = dict[str, dict[tuple[str, str], tuple[float, float]]]  # form → cell → (stated total, beyond its parts)
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Consolidation:
     included: list[FileResult] = field(default_factory=list)
     excluded: list[tuple[FileResult, str]] = field(default_factory=list)
     non_additive: list[tuple[str, str, str, str, Any]] = field(default_factory=list)  # unit, form, row, col, value
+    stated: list[tuple[str, str, str, str, Any]] = field(default_factory=list)  # totals units typed, same order
     include_errors: bool = False
     summary: tuple[Path, Path] | None = None  # with report_dir: the validation summary (xlsx, json)
     reread: int = 0  # files read a second time: an earlier copy of a unit's return, taken out of the sums
@@ -106,7 +113,10 @@ def consolidate(
             result.excluded.append((r, _excluded_because(r, completeness, include_errors)))
     if reports is not None:
         result.summary = summary.write(one_pass.summaries, completeness, reports)
-    writer.write(out, values=one_pass.sums.values(),
+    for r in result.included:
+        result.stated += one_pass.sums.stated.get(r.unit, [])
+    sums = one_pass.sums.values()
+    writer.write(out, values=sums, overrides=one_pass.sums.overrides(sums),
                  preface=lambda book, fmt: _provenance(book, fmt, result, catalog))
     return result
 
@@ -137,8 +147,8 @@ class _Pass:
                 and r.period == self.period and r.unit in self.children)
 
     def take(self, read: FileResult) -> None:
-        inputs, totals = read.inputs, read.totals
-        read.inputs = read.totals = None  # the summary is kept, the values go into the sums
+        inputs, totals, stated = read.inputs, read.totals, read.stated
+        read.inputs = read.totals = read.stated = None  # the summary is kept, the values go into the sums
         self.summaries.append(read)
         if not self.usable(read):
             return
@@ -148,7 +158,7 @@ class _Pass:
                 return
             _take_out(self.sums, current, self.templates, self.rules)
             self.reread += 1
-        self.sums.add(read.unit, inputs, totals)
+        self.sums.add(read.unit, inputs, totals, stated)
         self.counted[read.unit] = read
 
 
@@ -162,7 +172,7 @@ def _take_out(sums: RunningSums, r: FileResult, templates: str | None, rules: st
     if again.sha256 != r.sha256:
         raise UnreadableFile(f"Tệp {r.name} đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.", reason="changed",
                              english=f"{r.name} changed while being consolidated; run the command again.")
-    sums.remove(r.unit, again.inputs, again.totals)
+    sums.remove(r.unit, again.inputs, again.totals, again.stated)
 
 
 def _excluded_because(r: FileResult, c: Completeness, include_errors: bool) -> str:
@@ -197,19 +207,42 @@ class RunningSums:
         # (form, row, col) → [exact total, returns with a value, of which non-integers]
         self.cells: dict[tuple[str, str, str], list[int]] = {}
         # the form listing child units (Biểu 15): each child's total row becomes its row there
-        # the form listing child units (Biểu 15): each child's total row becomes its row there
-        child = child_form(layout.definition for layout in layouts.values())
-        self.child_form: str | None = child.id if child else None
+        self.child_form: str | None = "B15"
         self.b15: dict[str, dict[tuple[str, str], Any]] = {}  # unit → its row of that form
         self.non_additive: dict[str, list[tuple[str, str, str, str, Any]]] = {}
+        # totals stated without their breakdown: what each adds beyond its parts, summed exactly like the cells
+        self.deltas: dict[tuple[str, str, str], list[int]] = {}
+        self.stated: dict[str, list[tuple[str, str, str, str, Any]]] = {}  # unit → its stated totals
 
     def add(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
-            totals: dict[tuple[str, str], Any] | None) -> None:
+            totals: dict[tuple[str, str], Any] | None, stated: Stated | None = None) -> None:
         self._take(unit, inputs, totals, 1)
+        self._stated(unit, stated, 1)
 
     def remove(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
-               totals: dict[tuple[str, str], Any] | None) -> None:
+               totals: dict[tuple[str, str], Any] | None, stated: Stated | None = None) -> None:
         self._take(unit, inputs, totals, -1)
+        self._stated(unit, stated, -1)
+
+    def _stated(self, unit: str, stated: Stated | None, sign: int) -> None:
+        listed = []
+        for form, cells in (stated or {}).items():
+            for (row, col), (value, delta) in cells.items():
+                exact = _exact(delta)
+                if exact is not None and form in self.layouts:
+                    _count_into(self.deltas, (form, row, col), *exact, sign)
+                    listed.append((unit, form, row, col, value))
+        if sign < 0:
+            self.stated.pop(unit, None)
+        elif listed:
+            self.stated[unit] = listed
+
+    def overrides(self, values: dict[str, dict[tuple[str, str], Any]]) -> dict[str, dict[tuple[str, str], Any]]:
+        """Totals the units stated: the sum of the parts plus what the stated totals add beyond them."""
+        added: dict[str, dict[tuple[str, str], float]] = {}
+        for (form, row, col), (exact, _, _) in self.deltas.items():
+            added.setdefault(form, {})[(row, col)] = exact / (1 << _SHIFT)
+        return {form: _with_stated(self.layouts[form], values.get(form, {}), extra) for form, extra in added.items()}
 
     def _take(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
               totals: dict[tuple[str, str], Any] | None, sign: int) -> None:
@@ -222,7 +255,7 @@ class RunningSums:
                 cell = layout.cells.get(key)
                 if cell is None or cell.kind != INPUT or value is None:
                     continue
-                exact = _exact(value) if cell.measure.additive else None
+                exact = _exact(value) if cell.measure.type in ADDITIVE else None
                 if exact is None:
                     listed.append((unit, form, key[0], key[1], value))
                 else:
@@ -238,14 +271,7 @@ class RunningSums:
             self.b15[unit] = row
 
     def _count(self, key: tuple[str, str, str], exact: int, fraction: int, sign: int) -> None:
-        slot = self.cells.get(key)
-        if slot is None:
-            slot = self.cells[key] = [0, 0, 0]
-        slot[0] += sign * exact
-        slot[1] += sign
-        slot[2] += sign * fraction
-        if not slot[1]:
-            del self.cells[key]
+        _count_into(self.cells, key, exact, fraction, sign)
 
     def _b15_row(self, unit: str, totals: dict[tuple[str, str], Any] | None) -> dict[tuple[str, str], Any]:
         """The form listing the units below (Biểu 15) has a row per unit: that unit's own total row."""
@@ -267,6 +293,34 @@ class RunningSums:
             for cells in self.b15.values():
                 out[self.child_form].update(cells)
         return out
+
+
+def _count_into(table: dict[tuple[str, str, str], list[int]], key: tuple[str, str, str], exact: int,
+                fraction: int, sign: int) -> None:
+    slot = table.get(key)
+    if slot is None:
+        slot = table[key] = [0, 0, 0]
+    slot[0] += sign * exact
+    slot[1] += sign
+    slot[2] += sign * fraction
+    if not slot[1]:
+        del table[key]
+
+
+def _with_stated(layout: FormLayout, inputs: dict[tuple[str, str], Any], added: dict[tuple[str, str], float]
+                 ) -> dict[tuple[str, str], float]:
+    """The stated totals of the consolidated form, in the order the form computes them."""
+    known = {k: float(v) for k, v in inputs.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    out: dict[tuple[str, str], float] = {}
+    for cell in layout.derived_order:
+        key = (cell.row, cell.col)
+        value = ex.evaluate(cell.formula, lambda ref: known.get((ref.row, ref.col), 0.0))  # type: ignore[arg-type]
+        if key in added:
+            value = (value or 0.0) + added[key]
+            out[key] = round(value, 9)
+        if value is not None:
+            known[key] = value
+    return out
 
 
 def _exact(value: Any) -> tuple[int, int] | None:
@@ -330,6 +384,17 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
     for code, form, r, col_code, value in result.non_additive:
         row += 1
         _row(ws, row, (code, form, r, col_code, value), cell)
+    if result.stated:
+        row += 2
+        ws.write_string(row, 0, "Tổng do đơn vị ghi tay khi chưa đủ số liệu thành phần: đã cộng vào biểu tổng hợp "
+                                "như đơn vị ghi (ô tổng tương ứng của biểu tổng hợp cũng là số ghi tay).", bold)
+        row += 1
+        for col, title in enumerate(("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Tổng ghi tay")):
+            ws.write_string(row, col, title, head)
+        for code, form, r, col_code, value in result.stated:
+            row += 1
+            _row(ws, row, (code, form, r, col_code, value), cell)
+
 
 
 def _row(ws: Any, row: int, values: tuple, style: Any) -> None:

@@ -39,6 +39,8 @@ class FileResult:
     findings: list[dict[str, Any]] = field(default_factory=list)
     inputs: dict[str, dict[tuple[str, str], Any]] | None = None
     totals: dict[tuple[str, str], float | None] | None = None  # B15 total row, computed
+    # totals typed without their breakdown: form → {(row, col): (stated, what it adds beyond its parts)}
+    stated: dict[str, dict[tuple[str, str], tuple[float, float]]] | None = None
 
     @property
     def name(self) -> str:

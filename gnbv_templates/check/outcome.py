@@ -27,10 +27,11 @@ class FormState:
     figures: Figures | None = None
 
     def number(self, key: Key) -> float | None:
-        """A cell's number: an input, a stated total where one was typed, else the recomputed value."""
-        stated = self.figures.get(key) if self.figures is not None else None
-        if stated is not None and stated.stated:
-            return stated.value
+        """A cell's number: an input; a derived cell as the report states it (a stated total where one was
+        typed, and what depends on it computed from it), else as recomputed from the inputs."""
+        figure = self.figures.get(key) if self.figures is not None else None
+        if figure is not None and (figure.stated or key in self.derived):
+            return figure.value
         value = self.derived.get(key) if key in self.derived else self.inputs.get(key)
         return value if isinstance(value, int | float) else None
 

@@ -47,7 +47,9 @@ class Finding:
 
     def as_dict(self, lang: str = "vi") -> dict[str, Any]:
         data = asdict(self)
-        data.pop("params")
+        params = data.pop("params")
+        if params.get("basis"):
+            data["basis"] = str(params["basis"])
         data["message"] = self.message(lang)
         data["value"] = _jsonable(self.value)
         data["expected"] = _jsonable(self.expected)

@@ -29,6 +29,8 @@ class Phrase:
 
 def shown_text(value: Any, limit: int | None = MAX_SHOWN) -> str:
     """A value as a message shows it: on one line, and (what came from a cell) not endless."""
+    if value is None:
+        return "—"  # nothing to show (a value that could not be computed): never the word None
     text = format_vn(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
     text = _CONTROL.sub(" ", text)
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"

@@ -183,3 +183,23 @@ def figures(layout: FormLayout, inputs: Mapping[Key, Any], typed: Mapping[Key, f
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def stated_deltas(layout: FormLayout, found: Figures) -> dict[Key, tuple[float, float]]:
+    """Stated totals that add up, with what each adds beyond the parts that are there: (stated, stated − parts).
+
+    Consolidation sums the parts of every unit, then adds these differences back to each stated total, so a
+    unit that stated a total without its breakdown counts with its total.  Rates are never summed: they are
+    recomputed from the consolidated figures.
+    """
+    out: dict[Key, tuple[float, float]] = {}
+    for key in found.stated:
+        cell = layout.cells.get(key)
+        if cell is None or cell.formula is None or not ex.is_linear(cell.formula):
+            continue
+        if cell.measure.type not in ("count", "money", "decimal"):
+            continue
+        computed = _evaluate(layout, cell.formula, {k: v for k, v in found.values.items() if k != key})
+        stated = found.values[key].value
+        out[key] = (stated, stated - (computed[0] if computed is not None else 0.0))
+    return out

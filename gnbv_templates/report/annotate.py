@@ -21,7 +21,7 @@ from openpyxl.styles import PatternFill
 
 from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.errors import OutputError
-from gnbv_templates.findings import ERROR, Finding
+from gnbv_templates.findings import ERROR, WARNING, Finding
 from gnbv_templates.forms.model import DERIVED, INPUT
 from gnbv_templates.generate.writer import DERIVED_FILL, INPUT_FILL
 from gnbv_templates.outputs import atomic_path
@@ -33,6 +33,7 @@ from gnbv_templates.report.result_sheet import write_result_sheet
 AUTHOR = "gnbv"
 _KEPT = "\n────────\n"  # between a comment the file already had and ours
 RED, AMBER = "FFC7CE", "FFE699"
+BLUE = "DDEBF7"  # a note (a total stated instead of computed): marked, not a fault
 
 
 def _text(cell: Any, value: Any) -> None:
@@ -131,8 +132,9 @@ def _mark(book: Any, findings: list[Finding], lang: str) -> None:
         ws = book[sheet]
         address = _top_left(ws, address)
         cell = ws[address]
-        worst = ERROR if any(f.severity == ERROR for f in items) else "warning"
-        cell.fill = PatternFill("solid", fgColor=RED if worst == ERROR else AMBER)
+        severities = {f.severity for f in items}
+        fill = RED if ERROR in severities else AMBER if WARNING in severities else BLUE
+        cell.fill = PatternFill("solid", fgColor=fill)
         text = "\n".join(f"• {f.message(lang)}" for f in items)
         author = AUTHOR
         old = cell.comment
