@@ -30,12 +30,11 @@ from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.catalog import Catalog, load_catalog
 from gnbv_templates.forms.context import Settings, load_settings, make_issue
-from gnbv_templates.forms.model import INPUT, FormLayout
+from gnbv_templates.forms.model import INPUT, FormLayout, child_form
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.generate.writer import PackWriter
 
-ADDITIVE = ("count", "money", "decimal")
 PROVENANCE_SHEET = "Nguồn tổng hợp"
 Stated = dict[str, dict[tuple[str, str], tuple[float, float]]]  # form → cell → (stated total, beyond its parts)
 
@@ -207,7 +206,9 @@ class RunningSums:
         # (form, row, col) → [exact total, returns with a value, of which non-integers]
         self.cells: dict[tuple[str, str, str], list[int]] = {}
         # the form listing child units (Biểu 15): each child's total row becomes its row there
-        self.child_form: str | None = "B15"
+        # the form listing child units (Biểu 15): each child's total row becomes its row there
+        child = child_form(layout.definition for layout in layouts.values())
+        self.child_form: str | None = child.id if child else None
         self.b15: dict[str, dict[tuple[str, str], Any]] = {}  # unit → its row of that form
         self.non_additive: dict[str, list[tuple[str, str, str, str, Any]]] = {}
         # totals stated without their breakdown: what each adds beyond its parts, summed exactly like the cells
@@ -255,7 +256,7 @@ class RunningSums:
                 cell = layout.cells.get(key)
                 if cell is None or cell.kind != INPUT or value is None:
                     continue
-                exact = _exact(value) if cell.measure.type in ADDITIVE else None
+                exact = _exact(value) if cell.measure.additive else None
                 if exact is None:
                     listed.append((unit, form, key[0], key[1], value))
                 else:

@@ -28,6 +28,7 @@ from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.findings import text
 from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.figures import stated_deltas
+from gnbv_templates.forms.model import child_form
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.outputs import safe_name
@@ -105,9 +106,10 @@ def check_one(args: tuple[str, str | None, bool, str | None, str | None]) -> Fil
         result.inputs = {form: dict(state.inputs) for form, state in forms.items()}
         result.stated = {form: stated_deltas(state.layout, state.figures) for form, state in forms.items()
                          if state.figures is not None and state.figures.stated}
-        if "B15" in forms:
-            state = forms["B15"]
-            result.totals = {k: state.number(k) for k in state.layout.cells if k[0] == "00"}
+        child = child_form(state.layout.definition for state in forms.values())
+        if child is not None:  # the form listing child units: its total row, computed
+            state, total = forms[child.id], child.total_row
+            result.totals = {k: state.number(k) for k in state.layout.cells if k[0] == total}
     return result
 
 
