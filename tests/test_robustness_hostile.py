@@ -315,10 +315,10 @@ def test_macros_are_reported_never_run_and_never_kept(tmp_path, catalog):
 
 def test_external_links_are_reported_not_followed_and_dropped(tmp_path, catalog):
     linked = C.with_external_link(C.CLEAN, tmp_path / "lien_ket.xlsx", target="file:///C:/bi_mat/khac.xlsx")
-    # a formula in an input cell reading the other file: its cached value is used, the file is not opened
+    # a formula in an input cell reading the other file: never opened, and an error (it reaches outside)
     linked = C.replace_cell(linked, tmp_path / "lien_ket2.xlsx", "Biểu 11", "E13", "<f>[1]Sheet1!A1</f><v>193</v>")
     report = validate(linked, catalog=catalog)
-    assert sorted(f.code for f in report.findings) == ["file.external-links", "value.formula-in-input"]
+    assert sorted(f.code for f in report.findings) == ["file.external-links", "value.formula-unsafe"]
     assert report.by_code("file.external-links")[0].value == 1
     out = report.annotate(tmp_path / "kiem_tra.xlsx")
     with zipfile.ZipFile(out) as archive:

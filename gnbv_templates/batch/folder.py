@@ -6,18 +6,21 @@ of the forms); no workbook is held in the parent process.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gnbv_templates.batch import summary
+from gnbv_templates.batch import discover, summary
 from gnbv_templates.batch.completeness import assess, infer_scope
+from gnbv_templates.batch.discover import Skipped
 from gnbv_templates.batch.results import (
     EXIT_PROGRAM_ERROR,
-    EXTENSIONS,
     HAS_ERRORS,
     PROGRAM_ERROR,
     UNREADABLE,
@@ -33,23 +36,25 @@ from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.outputs import safe_name
 from gnbv_templates.parallel import ordered
+from gnbv_templates.read.safety import os_error_text
 from gnbv_templates.report.validate import validate
 
 
-def find_returns(folder: Path, exclude: Path | None = None) -> list[Path]:
-    out = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in EXTENSIONS or path.name.startswith(("~$", ".")):
-            continue
-        if exclude is not None and exclude in path.resolve().parents:
-            continue  # our own outputs from an earlier run
-        out.append(path)
-    return out
+def find_returns(folder: Path, exclude: Path | None = None, skipped: list[Skipped] | None = None) -> list[Path]:
+    """The returns in a folder; every other entry, with why it is not read, is added to ``skipped``."""
+    paths, passed = discover.scan(folder, exclude)
+    if skipped is not None:
+        skipped += passed
+    return paths
 
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    # never blocks: a pipe put where the file was is opened without waiting and refused
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.ENXIO, "not a regular file", str(path))
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -72,8 +77,8 @@ def check_one(args: tuple[str, str | None, bool, str | None, str | None]) -> Fil
     try:
         digest = _sha256(path)
     except OSError as exc:
-        return FileResult(str(path), "", UNREADABLE, message=text("batch.cannot-open", reason=exc.strerror),
-                          message_en=text("batch.cannot-open", "en", reason=exc.strerror))
+        return FileResult(str(path), "", UNREADABLE, message=text("batch.cannot-open", reason=os_error_text(exc)),
+                          message_en=text("batch.cannot-open", "en", reason=os_error_text(exc, "en")))
     catalog, ruleset = _tools(templates, rules)
     try:
         report = validate(path, catalog=catalog, rules=ruleset)
@@ -137,6 +142,7 @@ class FolderReport:
     completeness: Any  # Completeness | None: needs the parent unit and the period
     summary_xlsx: Path
     summary_json: Path
+    skipped: list[Skipped] = field(default_factory=list)  # entries of the folder not read, and why
 
     @property
     def exit_code(self) -> int:
@@ -171,7 +177,8 @@ def validate_folder(
         raise UsageError(f"Không có thư mục {folder}.", english=f"No folder {folder}.")
     load_catalog(templates), load_rules(rules)  # definition errors once, before the workers start
     out = Path(outdir) if outdir else folder / "ket_qua_kiem_tra"
-    paths = find_returns(folder, exclude=out.resolve())
+    skipped: list[Skipped] = []
+    paths = find_returns(folder, exclude=out.resolve(), skipped=skipped)
     if not paths:
         raise UsageError(f"Thư mục {folder} không có tệp biểu nào (.xlsx, .xlsm, .ods, .xls).",
                          english=f"No workbook in {folder}.")
@@ -185,4 +192,4 @@ def validate_folder(
         unit_list = units if isinstance(units, Units) else load_units(units)
         completeness = assess(results, unit_list, parent, period)
     xlsx, js = summary.write(results, completeness, out)
-    return FolderReport(results, completeness, xlsx, js)
+    return FolderReport(results, completeness, xlsx, js, skipped)

@@ -24,6 +24,7 @@ class CheckContext:
     expect_period: str | None = None
     forms: dict[str, FormState] = field(default_factory=dict)  # filled by the sheets check
     stop: bool = False  # set where the file cannot be trusted any further (e.g. another catalog version)
+    key: bytes | None = None  # the issuing office's signing key, if the return is to be checked against it
     _issue_context: dict[str, Any] | None = None
 
     @property

@@ -19,7 +19,7 @@ class IdentifiedCheck(Check):
     """What identifying the file found (metadata missing or altered)."""
 
     name = "identified"
-    codes = ("structure.meta-missing", "structure.meta-altered")
+    codes = ("structure.meta-missing", "structure.meta-altered", "structure.meta-disagrees")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         yield from ctx.identified.findings

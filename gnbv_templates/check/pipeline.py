@@ -23,6 +23,7 @@ from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.check.relations import RelationsCheck
 from gnbv_templates.check.rules import RulesCheck
 from gnbv_templates.check.sheets import SheetsCheck
+from gnbv_templates.check.signature import SignatureCheck
 from gnbv_templates.check.values import ValuesCheck
 from gnbv_templates.errors import GnbvError
 from gnbv_templates.findings import Finding, make, shown_text
@@ -33,8 +34,8 @@ from gnbv_templates.read.reader import ReturnFile
 
 # in order: what identifying found, the file, who and when (may stop), sheets and structure (finds the forms),
 # identity lines and headers, input values, derived cells (needs the values), relations and rules (need both)
-CHECKS: tuple[Check, ...] = (IdentifiedCheck(), FileCheck(), IdentityCheck(), SheetsCheck(), HeaderCheck(),
-                             ValuesCheck(), DerivedCheck(), RelationsCheck(), RulesCheck())
+CHECKS: tuple[Check, ...] = (IdentifiedCheck(), SignatureCheck(), FileCheck(), IdentityCheck(), SheetsCheck(),
+                             HeaderCheck(), ValuesCheck(), DerivedCheck(), RelationsCheck(), RulesCheck())
 
 
 class Pipeline:
@@ -43,9 +44,10 @@ class Pipeline:
         self.ret, self.catalog, self.ruleset, self.checks = ret, catalog, ruleset, checks
         self.emitted: dict[str, set[str]] = {}  # codes each check emitted on this file (for tests)
 
-    def run(self, *, expect_unit: str | None = None, expect_period: str | None = None) -> Outcome:
+    def run(self, *, expect_unit: str | None = None, expect_period: str | None = None,
+            key: bytes | None = None) -> Outcome:
         ident = identify(self.ret, self.catalog)  # a file that is no GNBV return is refused here
-        ctx = CheckContext(self.ret, self.catalog, self.ruleset, ident, expect_unit, expect_period)
+        ctx = CheckContext(self.ret, self.catalog, self.ruleset, ident, expect_unit, expect_period, key=key)
         findings: list[Finding] = []
         for check in self.checks:
             found = run_check(check, ctx)

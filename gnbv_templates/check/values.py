@@ -18,6 +18,7 @@ from gnbv_templates.forms.model import Cell, FormLayout
 from gnbv_templates.forms.rules import RuleSet
 from gnbv_templates.forms.schemas import cell_schema, compile_schema
 from gnbv_templates.read.coerce import Coerced, coerce
+from gnbv_templates.read.formulas import harmless
 
 Plan = list[tuple[Cell, Key, Any, dict, bool, bool]]
 # compiled checks by what defines them (measure, required, allowed values, refinement): shared by every file
@@ -30,8 +31,8 @@ class ValuesCheck(Check):
     name = "values"
     codes = ("value.not-a-number", "value.text-number", "value.ambiguous-number", "value.placeholder",
              "value.excel-error", "value.date", "value.formula-no-value", "value.formula-in-input",
-             "value.negative", "value.not-integer", "value.out-of-range", "value.not-allowed", "value.required",
-             "form.empty", "form.required-empty")
+             "value.formula-unsafe", "value.negative", "value.not-integer", "value.out-of-range", "value.not-allowed",
+             "value.required", "form.empty", "form.required-empty")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for state in ctx.forms.values():
@@ -66,6 +67,15 @@ def _unfilled(state: FormState, found: list[Finding]) -> Iterator[Finding]:
     yield make(code, form=state.layout.id, sheet=state.sheet, params={"count": len(required)})
 
 
+def _formula_in_input(state: FormState, cell: Cell, formula: str, raw: Any, value: Any) -> Iterator[Finding]:
+    """A formula typed into an input cell: its value is used (a warning), unless it reaches outside the
+    workbook (DDE, another file, a link, a function no form uses): that is an error whatever its value."""
+    if formula and not harmless(formula):
+        yield cell_finding(state, cell, "value.formula-unsafe", value="=" + formula.lstrip("="))
+    elif value is not None:
+        yield cell_finding(state, cell, "value.formula-in-input", value=raw, expected=value)
+
+
 def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     sheet = _Sheet(ctx, state.sheet)
     rows, cols = state.located.rows, state.located.cols
@@ -80,8 +90,8 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
             value: Any = int(raw) if count and raw.is_integer() else raw
         else:
             value, problem = yield from _unusual(sheet, state, cell, raw, (r, c))
-        if formulas is not None and value is not None and (r, c) in formulas:
-            yield cell_finding(state, cell, "value.formula-in-input", value=raw, expected=value)
+        if formulas is not None and (r, c) in formulas:
+            yield from _formula_in_input(state, cell, formulas[(r, c)], raw, value)
         inputs[key] = value
         failed = check(value)
         if failed:

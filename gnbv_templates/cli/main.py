@@ -28,8 +28,10 @@ from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.catalog_json import catalog_json
 from gnbv_templates.forms.context import load_settings, make_issue
 from gnbv_templates.forms.rules import load_rules
+from gnbv_templates.forms.signature import KEY_ENV, load_key
 from gnbv_templates.forms.units import load_units
 from gnbv_templates.generate.pack import fill, generate, generate_all
+from gnbv_templates.read.safety import printable, shown_name
 from gnbv_templates.report.validate import validate
 from gnbv_templates.serve.server import DEFAULT_PORT, serve
 from gnbv_templates.version import __version__
@@ -53,6 +55,9 @@ def _forms(text: str | None) -> list[str] | None:
 
 def cmd_generate(args: argparse.Namespace) -> int:
 
+    if args.all_units and (args.key or os.environ.get(KEY_ENV)):  # stamped packs are not signed yet: say so
+        raise UsageError("Chữ ký (--key) hiện chỉ dùng được khi sinh từng bộ biểu, chưa dùng được với --all-units.",
+                         english="Signing (--key) works for one pack at a time, not yet with --all-units.")
     if args.all_units:
         paths = generate_all(args.unit, args.period, args.output, units_path=args.units,
                              forms=_forms(args.forms), settings_path=args.settings,
@@ -62,7 +67,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return 0
     settings = load_settings(args.settings, receiving_agency=args.receiving_agency)
     path = generate(args.unit, args.period, args.output, units=args.units, forms=_forms(args.forms),
-                    settings=settings, catalog=load_catalog(args.templates))
+                    settings=settings, catalog=load_catalog(args.templates), key=load_key(args.key))
     print(f"Đã sinh bộ biểu: {path}")
     return 0
 
@@ -106,17 +111,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
 
     if Path(args.path).is_dir():
+        if args.key:  # the workers read the key as any run does: from the file the variable names
+            load_key(args.key)
+            os.environ[KEY_ENV] = str(Path(args.key).resolve())
         return _validate_folder(args)
     report = validate(args.path, catalog=load_catalog(args.templates), rules=load_rules(args.rules),
-                      expect_unit=args.expect_unit, expect_period=args.expect_period)
+                      expect_unit=args.expect_unit, expect_period=args.expect_period, key=load_key(args.key))
     register_cli.after_validate(report, args)  # checks across periods, and the register's receipt
     lang = args.lang
     counts = report.counts
     print(text("cli.validated", lang, file=Path(args.path).name, unit=report.unit, unit_name=report.unit_name,
                period=report.period, errors=counts["error"], warnings=counts["warning"]))
     for finding in report.findings[: args.max_lines]:
-        where = f"{finding.sheet}!{finding.cell}" if finding.cell else (finding.sheet or "-")
-        print(f"  [{text(f'severity.{finding.severity}', lang)}] {where}: {finding.message(lang)}")
+        where = printable(f"{finding.sheet}!{finding.cell}" if finding.cell else (finding.sheet or "-"))
+        print(f"  [{text(f'severity.{finding.severity}', lang)}] {where}: {printable(finding.message(lang))}")
     if len(report.findings) > args.max_lines:
         print("  " + text("cli.more-findings", lang, count=len(report.findings) - args.max_lines))
     if args.json:
@@ -139,6 +147,9 @@ def _validate_folder(args: argparse.Namespace) -> int:
         print("  " + text("cli.folder-row", lang, unit=item["unit"] or "?", unit_name=item["unit_name"][:32],
                           status=status_label(item["status_code"], lang), errors=item["errors"],
                           warnings=item["warnings"]) + note)
+    for entry in report.skipped:  # every entry of the folder that was not read, and why
+        name = printable(shown_name(Path(entry.path), 120))
+        print(f"  Not read: {name} {entry.message_en}" if lang == "en" else f"  Không đọc {name}: {entry.message}")
     if completeness is not None:
         print(text("cli.folder-scope", lang, parent=completeness.parent.code, parent_name=completeness.parent.name,
                    period=completeness.period, chosen=len(completeness.chosen), missing=len(completeness.missing))
@@ -189,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--level", help="với --all-units: cấp đơn vị cần sinh (mặc định: cấp ngay dưới)")
     gen.add_argument("--jobs", type=int, help="số tiến trình song song (mặc định: số lõi)")
     gen.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến độ")
+    gen.add_argument("--key", help="tệp khóa của cơ quan phát hành: ký bộ biểu (mặc định: biến GNBV_KEY_FILE)")
     gen.add_argument("-o", "--output", required=True, help="tệp .xlsx (hoặc thư mục với --all-units)")
     gen.set_defaults(func=cmd_generate)
 
@@ -226,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--unit", help="với thư mục: đơn vị cấp trên (để biết đơn vị nào chưa nộp)")
     val.add_argument("--period", help="với thư mục: kỳ báo cáo")
     val.add_argument("--units", help="tệp danh sách đơn vị")
+    val.add_argument("--key", help="tệp khóa của cơ quan phát hành: kiểm tra chữ ký của bộ biểu "
+                     "(mặc định: biến GNBV_KEY_FILE)")
     val.add_argument("--expect-unit", help="với một tệp: mã đơn vị phải nộp biểu này")
     val.add_argument("--expect-period", help="với một tệp: kỳ báo cáo phải là")
     register_cli.add_validate_options(val)

@@ -26,6 +26,7 @@ _CODES = [
     # structure and identity
     Code("structure.meta-missing", WARNING),
     Code("structure.meta-altered", ERROR),
+    Code("structure.meta-disagrees", ERROR),
     Code("structure.unidentified", ERROR),
     Code("structure.catalog-version", ERROR),
     Code("structure.catalog-older", INFO),
@@ -42,6 +43,8 @@ _CODES = [
     Code("structure.column-missing", ERROR),
     Code("structure.column-moved", ERROR),
     Code("identity.unit", ERROR),
+    Code("identity.unsigned", ERROR),
+    Code("identity.signature-invalid", ERROR),
     Code("identity.period", ERROR),
     Code("identity.header", ERROR),
     # values of input cells
@@ -53,6 +56,7 @@ _CODES = [
     Code("value.date", ERROR),
     Code("value.formula-no-value", ERROR),
     Code("value.formula-in-input", WARNING),
+    Code("value.formula-unsafe", ERROR),
     Code("value.negative", ERROR),
     Code("value.not-integer", ERROR),
     Code("value.out-of-range", ERROR),
@@ -71,6 +75,7 @@ _CODES = [
     # the file itself
     Code("file.macros", WARNING),
     Code("file.external-links", WARNING),
+    Code("file.formula-removed", WARNING),
     # rules from rules/*.yaml
     Code("rule.failed", ERROR),
     Code("rule.not-evaluated", WARNING),

@@ -35,14 +35,19 @@ def generate(
     settings: Settings | Path | str | None = None,
     issued: dt.date | None = None,
     catalog: Catalog | None = None,
+    key: bytes | None = None,
 ) -> Path:
-    """Write the template pack of one unit for one period; returns the path written."""
+    """Write the template pack of one unit for one period; returns the path written.
+
+    With the issuing office's key (forms.signature.load_key) the metadata is signed."""
     catalog = catalog or load_catalog()
     units = units if isinstance(units, Units) else load_units(units)
     settings = settings if isinstance(settings, Settings) else load_settings(settings)
     issue = make_issue(units, unit, period, settings, issued)
     form_ids = [catalog.form(f).id for f in forms] if forms else None
-    return PackWriter(catalog, issue).write(out, form_ids=form_ids)
+    writer = PackWriter(catalog, issue)
+    writer.signing_key = key
+    return writer.write(out, form_ids=form_ids)
 
 
 def pack_name(unit: Unit, period: str) -> str:
@@ -253,6 +258,7 @@ def fill(
     meta = ret.metadata.meta
     form_ids = [f["id"] for f in meta.forms]  # type: ignore[union-attr]
     writer = PackWriter(catalog, issue)
+    writer.signature = ret.metadata.signature if ret.metadata.problem is None else ""
     new = parse_fill_data(data, writer, form_ids)
     merged = current_inputs(ret, writer, form_ids)
     for form_id, values in new.items():

@@ -27,6 +27,7 @@ from gnbv_templates.forms.model import (
     Cell,
     FormLayout,
 )
+from gnbv_templates.forms.signature import SIGNATURE_KEY, sign
 from gnbv_templates.outputs import atomic_path
 
 FONT = "Times New Roman"  # ships with every office suite and covers Vietnamese
@@ -103,6 +104,8 @@ class PackWriter:
         self.issue = issue
         self.context = issue.context(catalog)
         self._overrides: FormValues = {}
+        self.signing_key: bytes | None = None  # the issuing office's key: the metadata is signed with it
+        self.signature = ""  # or a signature carried over as it was (filling a signed pack)
 
     def layouts(self, form_ids: Iterable[str] | None = None) -> list[FormLayout]:
         ids = list(form_ids) if form_ids else list(self.catalog.forms)
@@ -368,7 +371,9 @@ class PackWriter:
         ws = book.add_worksheet(META_SHEET)
         meta = self.metadata(layouts, locked)
         r = 0
-        for key, value in [*meta.items(), ("meta_digest", meta.digest())]:
+        signed = [(SIGNATURE_KEY, sign(meta, self.signing_key))] if self.signing_key else (
+            [(SIGNATURE_KEY, self.signature)] if self.signature else [])  # a filled pack keeps its signature
+        for key, value in [*meta.items(), ("meta_digest", meta.digest()), *signed]:
             ws.write_string(r, 0, key)
             # a cell holds at most 32,767 characters: long values (a province's units) span the row
             for i, start in enumerate(range(0, max(len(value), 1), META_CHUNK)):

@@ -9,25 +9,30 @@ is never modified; annotating an annotated copy replaces its marks.
 
 from __future__ import annotations
 
+import copy
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.errors import OutputError
-from gnbv_templates.findings import ERROR, WARNING, Finding
+from gnbv_templates.findings import ERROR, WARNING, Finding, Phrase, make
 from gnbv_templates.forms.model import DERIVED, INPUT
 from gnbv_templates.generate.writer import DERIVED_FILL, INPUT_FILL
 from gnbv_templates.outputs import atomic_path
+from gnbv_templates.read.formulas import harmless
 from gnbv_templates.read.identify import RESULT_SHEET
 from gnbv_templates.read.reader import MAX_COLS, MAX_ROWS, open_return
 from gnbv_templates.read.safety import printable, refuse, shown_name
+from gnbv_templates.read.sheetxml import formula_cells
 from gnbv_templates.report.result_sheet import write_result_sheet
 
 AUTHOR = "gnbv"
@@ -37,9 +42,10 @@ BLUE = "DDEBF7"  # a note (a total stated instead of computed): marked, not a fa
 
 
 def _text(cell: Any, value: Any) -> None:
-    """Write a value; text stays text even when it begins with = + - @ (no formula injection)."""
+    """Write a value; text stays text even when it begins with = + - @ (no formula injection), and
+    control or bidirectional-override characters from the file are shown escaped (printable)."""
     if isinstance(value, str):
-        cell.value = value
+        cell.value = printable(value)
         cell.data_type = "s"
     elif isinstance(value, bool) or value is None or isinstance(value, int | float):
         cell.value = value
@@ -59,7 +65,10 @@ def annotate(report: Outcome, out: Path | str, *, lang: str = "vi") -> Path:
             english="An annotated copy cannot be made of an .ods file: save it as .xlsx and validate again.",
         )
     try:  # macros and links to other files are dropped here, never carried into the copy
-        with source.open("rb") as handle:  # a file object: whatever the file's name ends with
+        # a file object: whatever the file's name ends with; openpyxl's notes on what it drops are not for
+        # the user ("Unknown extension is not supported")
+        with source.open("rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(handle, keep_vba=False, keep_links=False)
     except Exception as exc:  # the second parser of an untrusted file: any failure means the same thing
         original.close()
@@ -71,6 +80,10 @@ def annotate(report: Outcome, out: Path | str, *, lang: str = "vi") -> Path:
         del book[RESULT_SHEET]
     kinds = _kinds(report)
     _clear_marks(book, kinds)
+    removed = disarm(book, report, original, kinds)
+    if removed:  # said on the error sheet and on the cells, like any finding (the report itself is unchanged)
+        report = copy.copy(report)
+        report.findings = [*report.findings, *removed]
     write_result_sheet(book, report, lang, shown=printable)
     _mark(book, report.findings, lang)
     book.active = 0
@@ -79,7 +92,9 @@ def annotate(report: Outcome, out: Path | str, *, lang: str = "vi") -> Path:
     book.calculation.fullCalcOnLoad = True
     try:
         with atomic_path(out, inputs=(source,)) as tmp:
-            book.save(tmp)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                book.save(tmp)
             _restore_cached_values(tmp, original)
     finally:
         original.close()
@@ -154,34 +169,153 @@ def _top_left(ws: Any, address: str) -> str:
     return address
 
 
-_CELL = re.compile(rb'(<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?)( t="[a-z]+")?><f>(.*?)</f><v ?/>', re.S)
+# -- nothing executable leaves the program ---------------------------------------------------------------------
+# A formula is kept in the copy only where the form has one and the file's is the form's own: anything else
+# (typed into an input cell, DDE ``cmd|' /C calc'!A0``, a link to another file, HYPERLINK, a formula on a
+# sheet the form does not have) is replaced by the value the file had, and the error sheet says so.
+_PLAIN_REF = re.compile(
+    r"(?:(?:'(?:[^']|'')+'|[^\W\d][\w.]*)!)?"
+    r"(?:\$?[A-Z]{1,3}\$?\d{1,7}(?::\$?[A-Z]{1,3}\$?\d{1,7})?|\$?\d{1,7}:\$?\d{1,7}|\$?[A-Z]{1,3}:\$?[A-Z]{1,3})")
+_LITERAL = re.compile(r'-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:[^"]|"")*"')
+_ITEM = f"\\s*(?:{_PLAIN_REF.pattern}|{_LITERAL.pattern})\\s*"
+_PLAIN_LIST = re.compile(f"{_ITEM}(?:,{_ITEM})*")
+
+
+def _formula_key(text: str) -> str:
+    return text.lstrip("=").replace("$", "").replace(" ", "").replace("_xlfn.", "").upper()
+
+
+def _plain_reference(text: str | None) -> bool:
+    """A defined name or validation source that only points at cells of this workbook, or a constant."""
+    if text is None:
+        return True
+    return _PLAIN_LIST.fullmatch(text.strip().lstrip("=")) is not None
+
+
+def disarm(book: Any, report: Outcome, original: Any, kinds: dict[tuple[str, str], str]) -> list[Finding]:
+    """Replace every formula that is not the form's own by the value the file had; drop links out.
+
+    Returns one finding per replaced formula, for the error sheet."""
+    ours = _our_formulas(report)
+    removed: list[Finding] = []
+    for ws in book.worksheets:
+        grid = original.grid(ws.title) if ws.title in original.sheet_names else []
+        for cell in _existing_cells(ws):
+            if cell.hyperlink is not None and cell.hyperlink.target:  # a link out of the workbook
+                cell.hyperlink = None
+            found = _disarm_cell(ws.title, cell, grid, ours, kinds)
+            if found is not None:
+                removed.append(found)
+        _drop_outside_formulas(ws)
+    _drop_names(book.defined_names)
+    return removed
+
+
+def _our_formulas(report: Outcome) -> dict[tuple[str, str], str]:
+    """(sheet, address) → the form's own formula (as compared) of every derived cell found."""
+    ours: dict[tuple[str, str], str] = {}
+    for state in report.forms.values():
+        formulas = state.layout.excel_formulas
+        for cell in state.layout.derived_order:
+            ours[(state.sheet, state.address(cell.row, cell.col))] = _formula_key(formulas[(cell.row, cell.col)])
+    return ours
+
+
+def _disarm_cell(sheet: str, cell: Any, grid: list[list[Any]], ours: dict[tuple[str, str], str],
+                 kinds: dict[tuple[str, str], str]) -> Finding | None:
+    value = cell.value
+    if cell.data_type != "f" and not isinstance(value, ArrayFormula | DataTableFormula):
+        return None
+    text = value.text if isinstance(value, ArrayFormula) else value if isinstance(value, str) else ""
+    where = (sheet, cell.coordinate)
+    if isinstance(value, str) and where in ours and (_formula_key(value) == ours[where] or
+                                                       (kinds.get(where) == DERIVED and harmless(value))):
+        return None  # the form's own formula, or one of its kind moved with its rows: it computes, no more
+    r, c = cell.row - 1, cell.column - 1
+    cached = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+    _keep(cell, _cell_value(cached))
+    return _removed(sheet, cell.coordinate, text or "=…", cached, kinds.get(where))
+
+
+def _drop_names(names: Any) -> None:
+    """Defined names that run or fetch something (DDE, other files, functions) are not kept."""
+    for name in list(names):
+        if not _plain_reference(names[name].value):
+            del names[name]
+
+
+def _keep(cell: Any, value: Any) -> None:
+    """A data cell of the file gets its own value back, as a value: text stays text, raw."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def _cell_value(value: Any) -> Any:
+    """What calamine read, as a cell of the copy holds it (dates and times as text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _removed(sheet: str, address: str, formula: str, cached: Any, kind: str | None) -> Finding:
+    return make("file.formula-removed", sheet=sheet, cell=address, value="=" + str(formula).lstrip("="),
+                expected="" if cached is None else cached,
+                params={"kind": Phrase({INPUT: "cell-kind.input", DERIVED: "cell-kind.derived"}.get(
+                    kind or "", "cell-kind.other"))})
+
+
+def _drop_outside_formulas(ws: Any) -> None:
+    """Validation lists and conditional formats that point outside the workbook or call a function."""
+    validations = ws.data_validations.dataValidation
+    validations[:] = [v for v in validations if _plain_reference(v.formula1) and _plain_reference(v.formula2)]
+    _drop_names(ws.defined_names)
+    formatting = ws.conditional_formatting
+    for entry in list(formatting):
+        entry.rules[:] = [rule for rule in entry.rules if all(_plain_reference(f) for f in rule.formula or ())]
+
+
+# -- the values the file had, back under the formulas openpyxl wrote -------------------------------------------
 
 
 def _restore_cached_values(path: Path, original: Any) -> None:
-    """Put the original file's cached formula values back into what openpyxl saved."""
-    from xlsxwriter.utility import xl_cell_to_rowcol
+    """Put the original file's cached formula values back into what openpyxl saved.
 
+    The saved sheets are read with an XML parser (sheetxml's expat, no DTD); each formula cell is
+    written anew with its value."""
     saved = open_return(path)
-    parts = {part: sheet for sheet, part in saved._sheet_parts.items()}
+    try:
+        parts = {part: sheet for sheet, part in saved._sheet_parts.items()}
+    finally:
+        saved.close()
     tmp = path.with_suffix(".patch")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info)
             sheet = parts.get(info.filename)
             if sheet and sheet in original.sheet_names:
-                grid = original.grid(sheet)
-
-                def fill(match: re.Match[bytes], grid: list[list[Any]] = grid) -> bytes:
-                    r, c = xl_cell_to_rowcol(match.group(2).decode())
-                    value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
-                    head, formula = match.group(1), match.group(4)
-                    if isinstance(value, bool):
-                        return head + b' t="b"><f>' + formula + b"</f><v>" + (b"1" if value else b"0") + b"</v>"
-                    if isinstance(value, int | float):
-                        return head + b"><f>" + formula + b"</f><v>" + repr(float(value)).encode() + b"</v>"
-                    text = escape("" if value is None else str(value)).encode()
-                    return head + b' t="str"><f>' + formula + b"</f><v>" + text + b"</v>"
-
-                data = _CELL.sub(fill, data)
+                data = _with_values(data, original.grid(sheet))
             zout.writestr(info, data)
     tmp.replace(path)
+
+
+def _with_values(data: bytes, grid: list[list[Any]]) -> bytes:
+    pieces: list[bytes] = []
+    last = 0
+    for start, end, attrs, formula_attrs, formula, at in formula_cells(data):
+        r, c = at
+        value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+        attrs = {k: v for k, v in attrs.items() if k != "t"}
+        if isinstance(value, bool):
+            attrs["t"], shown = "b", ("1" if value else "0")
+        elif isinstance(value, int | float):
+            shown = repr(float(value))
+        else:
+            attrs["t"], shown = "str", "" if value is None else str(value)
+        head = "".join(f" {k}={quoteattr(v)}" for k, v in attrs.items())
+        fhead = "".join(f" {k}={quoteattr(v)}" for k, v in formula_attrs.items())
+        element = f"<c{head}><f{fhead}>{escape(formula)}</f><v>{escape(shown)}</v></c>"
+        pieces += [data[last:start], element.encode()]
+        last = end
+    pieces.append(data[last:])
+    return b"".join(pieces)

@@ -6,6 +6,8 @@ FINDINGS: dict[str, str] = {
     # structure and identity
     "structure.meta-missing": "The metadata sheet is missing; forms were identified from each sheet's identity line.",
     "structure.meta-altered": "The metadata sheet was edited (digest mismatch).",
+    "structure.meta-disagrees": "The metadata disagrees with the sheets: sheet {sheet} is {form} but the metadata "
+                                "does not say so; the sheet was checked all the same.",
     "structure.unidentified": "Cannot tell which GNBV forms this file holds (no metadata, no identity line).",
     "structure.catalog-version": "The file was issued with catalog version {found}; this tool has {expected}.",
     "structure.catalog-older": "The file was issued with catalog version {found}: it was checked by that version's "
@@ -27,6 +29,10 @@ FINDINGS: dict[str, str] = {
     "identity.unit": "The reporting unit is {found}, but the form was issued to {expected}.",
     "identity.period": "The period is {found}, but the form was issued for {expected}.",
     "identity.header": "The header was edited: it reads {found!r}, expected {expected!r}.",
+    "identity.unsigned": "The file carries no signature of the issuing office: it cannot be shown to be an issued "
+                         "pack (its metadata may have been replaced).",
+    "identity.signature-invalid": "The issuing office's signature does not match: the metadata (forms, unit, period) "
+                                  "was changed after issue, or the pack was issued elsewhere.",
     # values of input cells
     "value.not-a-number": "This cell must be a number ({measure}) but holds {found!r}.",
     "value.text-number": "A number typed as text ({found!r}); read as {expected}. Re-type it as a number.",
@@ -39,6 +45,9 @@ FINDINGS: dict[str, str] = {
                               "cannot be read. Type the number, or open the file in Excel or LibreOffice and save it "
                               "again.",
     "value.formula-in-input": "An input cell holds a formula; its value was used.",
+    "value.formula-unsafe": "An input cell holds the formula {found}, which reaches outside the workbook (DDE, "
+                            "another file, a link or a function no form uses): type the number. The annotated "
+                            "copy does not keep this formula.",
     "value.negative": "The value {found} is negative; it must be 0 or more (unit: {measure}).",
     "value.not-integer": "The value {found} must be a whole number (unit: {measure}).",
     "value.out-of-range": "The value {found} is outside the allowed range {expected}.",
@@ -60,6 +69,8 @@ FINDINGS: dict[str, str] = {
     "relation.part-exceeds-whole": "The \"of which\" part ({found}) exceeds its whole in row {whole} ({expected}).",
     # the file itself
     "file.macros": "The file contains macros (VBA): they are never run and are not kept in the annotated copy.",
+    "file.formula-removed": "A {kind} cell holds the formula {found}: the annotated copy keeps the value the file "
+                            "had ({expected}), not the formula.",
     "file.external-links": "The file links to {found} other workbook(s): the links are not followed and values taken "
                            "from them may be stale. The annotated copy does not keep them.",
     # rules: the rule's own message (rules/*.yaml) is used; this is the fallback
@@ -87,6 +98,9 @@ TEXTS: dict[str, str] = {
     # pieces of finding messages
     "hint.formula-gone": " The cell's formula was deleted or typed over: restore it.",
     "reason.missing-cell": "a cell it refers to is missing",
+    "cell-kind.input": "input",
+    "cell-kind.derived": "formula",
+    "cell-kind.other": "out-of-form",
     # severities
     "severity.error": "Error",
     "severity.warning": "Warning",

@@ -6,6 +6,8 @@ FINDINGS: dict[str, str] = {
     # structure and identity
     "structure.meta-missing": "Không có trang siêu dữ liệu; đã nhận biết biểu qua dòng định danh trên từng trang.",
     "structure.meta-altered": "Trang siêu dữ liệu đã bị sửa (mã kiểm tra không khớp).",
+    "structure.meta-disagrees": "Siêu dữ liệu không khớp với các trang: trang {sheet} là {form} nhưng siêu dữ liệu "
+                                "không ghi như vậy; trang này vẫn được kiểm tra đầy đủ.",
     "structure.unidentified": "Không nhận biết được tệp là biểu mẫu GNBV nào (không có siêu dữ liệu, không có dòng "
                               "định danh).",
     "structure.catalog-version": "Tệp được sinh theo danh mục phiên bản {found}; cần danh mục phiên bản đó để kiểm "
@@ -31,6 +33,10 @@ FINDINGS: dict[str, str] = {
     "identity.unit": "Đơn vị báo cáo là {found}, nhưng biểu được phát hành cho {expected}.",
     "identity.period": "Kỳ báo cáo là {found}, nhưng biểu được phát hành cho kỳ {expected}.",
     "identity.header": "Đầu biểu đã bị sửa: đang ghi {found!r}, đúng phải là {expected!r}.",
+    "identity.unsigned": "Tệp không có chữ ký của cơ quan phát hành: không chứng minh được đây là bộ biểu đã phát "
+                         "hành (có thể siêu dữ liệu đã bị thay).",
+    "identity.signature-invalid": "Chữ ký của cơ quan phát hành không khớp: siêu dữ liệu (danh sách biểu, đơn vị, kỳ) "
+                                  "đã bị sửa sau khi phát hành, hoặc bộ biểu do nơi khác phát hành.",
     # values of input cells
     "value.not-a-number": "Ô này phải là số ({measure}) nhưng đang ghi {found!r}.",
     "value.text-number": "Số được nhập dưới dạng chữ ({found!r}); đã đọc là {expected}. Nên nhập lại dạng số.",
@@ -43,6 +49,9 @@ FINDINGS: dict[str, str] = {
     "value.formula-no-value": "Ô nhập liệu chứa công thức {found} nhưng tệp không lưu kết quả tính nên không đọc được "
                               "số liệu. Hãy nhập số trực tiếp, hoặc mở tệp bằng Excel hay LibreOffice rồi lưu lại.",
     "value.formula-in-input": "Ô nhập liệu chứa công thức; đã dùng giá trị tính lại của công thức đó ({expected}).",
+    "value.formula-unsafe": "Ô nhập liệu chứa công thức {found} gọi ra ngoài bảng tính (DDE, tệp khác, liên kết hoặc "
+                            "hàm không dùng trong biểu mẫu): hãy nhập số trực tiếp. Bản sao kiểm tra không giữ "
+                            "công thức này.",
     "value.negative": "Giá trị {found} âm; số liệu (đơn vị tính: {measure}) phải lớn hơn hoặc bằng 0.",
     "value.not-integer": "Giá trị {found} phải là số nguyên (đơn vị tính: {measure}).",
     "value.out-of-range": "Giá trị {found} nằm ngoài khoảng cho phép {expected}.",
@@ -64,6 +73,8 @@ FINDINGS: dict[str, str] = {
     "relation.part-exceeds-whole": "Phần \"trong đó\" ({found}) lớn hơn tổng của nó ở dòng {whole} ({expected}).",
     # the file itself
     "file.macros": "Tệp có macro (VBA): macro không được chạy và không được giữ lại trong bản sao kiểm tra.",
+    "file.formula-removed": "Ô {kind} chứa công thức {found}: bản sao kiểm tra chỉ giữ giá trị tệp đã lưu "
+                            "({expected}), không giữ công thức.",
     "file.external-links": "Tệp có liên kết tới {found} tệp khác: liên kết không được mở; số liệu lấy từ tệp khác có "
                            "thể đã cũ. Bản sao kiểm tra không giữ liên kết.",
     # rules: the rule's own message (rules/*.yaml) is used; this is the fallback
@@ -91,6 +102,9 @@ TEXTS: dict[str, str] = {
     # pieces of finding messages
     "hint.formula-gone": " Công thức của ô đã bị xóa hoặc ghi đè bằng số: hãy khôi phục công thức.",
     "reason.missing-cell": "thiếu ô được tham chiếu",
+    "cell-kind.input": "nhập liệu",
+    "cell-kind.derived": "tính toán",
+    "cell-kind.other": "ngoài biểu mẫu",
     # severities
     "severity.error": "Lỗi",
     "severity.warning": "Cảnh báo",
