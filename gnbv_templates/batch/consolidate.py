@@ -112,8 +112,7 @@ def consolidate(
             result.excluded.append((r, _excluded_because(r, completeness, include_errors)))
     if reports is not None:
         result.summary = summary.write(one_pass.summaries, completeness, reports)
-    for r in result.included:
-        result.stated += one_pass.sums.stated.get(r.unit, [])
+    result.stated = one_pass.sums.stated_of(result.included)
     sums = one_pass.sums.values()
     writer.write(out, values=sums, overrides=one_pass.sums.overrides(sums),
                  preface=lambda book, fmt: _provenance(book, fmt, result, catalog))
@@ -237,6 +236,10 @@ class RunningSums:
             self.stated.pop(unit, None)
         elif listed:
             self.stated[unit] = listed
+
+    def stated_of(self, included: list[FileResult]) -> list[tuple[str, str, str, str, Any]]:
+        """The totals the included units stated, in the order of the units."""
+        return [entry for r in included for entry in self.stated.get(r.unit, [])]
 
     def overrides(self, values: dict[str, dict[tuple[str, str], Any]]) -> dict[str, dict[tuple[str, str], Any]]:
         """Totals the units stated: the sum of the parts plus what the stated totals add beyond them."""

@@ -132,53 +132,55 @@ def _compare(key: Key, typed: float, cell: Cell, formula: ex.Node, computed: tup
 
 def figures(layout: FormLayout, inputs: Mapping[Key, Any], typed: Mapping[Key, float] | None = None) -> Figures:
     """Every figure of one form: its inputs, its derived cells (computed, or stated where typed over)."""
-    typed = typed or {}
+    typed = {key: float(value) for key, value in (typed or {}).items() if _number(value)}
     out: dict[Key, Figure] = {}
     for key, value in inputs.items():
         cell = layout.cells.get(key)
-        if cell is None or cell.kind == DERIVED or not _number(value):
-            continue
-        out[key] = Figure(float(value), pr.stated(value, cell.measure))
+        if cell is not None and cell.kind != DERIVED and _number(value):
+            out[key] = Figure(float(value), pr.stated(value, cell.measure))
     mismatches: dict[Key, Mismatch] = {}
     for cell in layout.derived_order:
-        key = (cell.row, cell.col)
-        computed = _evaluate(layout, cell.formula, out)  # type: ignore[arg-type]
-        t = typed.get(key)
-        if t is None or not _number(t):
-            if computed is not None:
-                out[key] = Figure(computed[0], computed[1])
-            continue
-        t = float(t)
-        mine = pr.stated(t, cell.measure)
-        if computed is None:
-            out[key] = Figure(t, mine, stated=True)
-            continue
-        found = _compare(key, t, cell, cell.formula, computed)  # type: ignore[arg-type]
-        if found is not None:
-            mismatches[key] = found
-        if found is not None and found.complete:
-            out[key] = Figure(computed[0], computed[1])  # the parts are the figure: no mistake twice
-        else:
-            out[key] = Figure(t, mine, stated=True)
+        _own(layout, cell, typed, out, mismatches)
     # a cell declared both ways (a column total on a row of totals): the other way too, once all is known
     for cell in layout.derived_order:
-        key = (cell.row, cell.col)
-        other = _alternate(layout, cell)
-        if other is None:
-            continue
-        computed = _evaluate(layout, other, out)
-        if computed is None:
-            continue
-        t = typed.get(key)
-        if t is not None and _number(t):
-            if key not in mismatches and (found := _compare(key, float(t), cell, other, computed)) is not None:
-                mismatches[key] = found
-            continue
-        mine_fig = out.get(key)
-        span = computed[1]
-        if mine_fig is None or (not mine_fig.bounded and math.isfinite(span.lo) and math.isfinite(span.hi)):
-            out[key] = Figure(computed[0], span)  # the tighter of the two declarations
+        _other_way(layout, cell, typed, out, mismatches)
     return Figures(out, list(mismatches.values()))
+
+
+def _own(layout: FormLayout, cell: Cell, typed: Mapping[Key, float], out: dict[Key, Figure],
+         mismatches: dict[Key, Mismatch]) -> None:
+    """A derived cell by its own declaration: computed, or the typed value checked against its parts."""
+    key = (cell.row, cell.col)
+    computed = _evaluate(layout, cell.formula, out)  # type: ignore[arg-type]
+    t = typed.get(key)
+    if t is None:
+        if computed is not None:
+            out[key] = Figure(computed[0], computed[1])
+        return
+    found = None if computed is None else _compare(key, t, cell, cell.formula, computed)  # type: ignore[arg-type]
+    if found is not None:
+        mismatches[key] = found
+    if found is not None and found.complete and computed is not None:
+        out[key] = Figure(computed[0], computed[1])  # the parts are the figure: no mistake twice
+    else:
+        out[key] = Figure(t, pr.stated(t, cell.measure), stated=True)
+
+
+def _other_way(layout: FormLayout, cell: Cell, typed: Mapping[Key, float], out: dict[Key, Figure],
+               mismatches: dict[Key, Mismatch]) -> None:
+    key = (cell.row, cell.col)
+    other = _alternate(layout, cell)
+    computed = None if other is None else _evaluate(layout, other, out)
+    if computed is None or other is None:
+        return
+    t = typed.get(key)
+    if t is not None:
+        if key not in mismatches and (found := _compare(key, t, cell, other, computed)) is not None:
+            mismatches[key] = found
+        return
+    mine, span = out.get(key), computed[1]
+    if mine is None or (not mine.bounded and math.isfinite(span.lo) and math.isfinite(span.hi)):
+        out[key] = Figure(computed[0], span)  # the tighter of the two declarations
 
 
 def _number(value: Any) -> bool:

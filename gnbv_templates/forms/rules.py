@@ -191,12 +191,7 @@ def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> Rule:
     at_text = _sub(raw.get("at"), params)
     form = _sub(raw.get("form"), params)
     for_each = raw.get("for_each")
-    refs = list(ex.refs(left)) + list(ex.refs(right))
-    one_code = [r for r in refs if r.code is not None]
-    if one_code and (not for_each or not form):
-        raise ValueError("tham chiếu [mã] một thành phần cần for_each: row|column và form")
-    if any(r.code is None and r.form is None for r in refs) and not form:
-        raise ValueError("tham chiếu [dòng, cột] không có mã biểu cần khai báo form")
+    _check_refs(left, right, for_each, form)
     tolerance = raw.get("tolerance") or {}
     rule_id = _sub(raw["id"], params) or raw["id"]
     if not _RULE_ID.fullmatch(rule_id):
@@ -205,8 +200,8 @@ def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> Rule:
         id=rule_id,
         form=form,
         for_each=for_each,
-        rows=_tuple([_sub(r, params) for r in raw["rows"]]) if "rows" in raw else None,
-        cols=_tuple([_sub(c, params) for c in raw["cols"]]) if "cols" in raw else None,
+        rows=_codes(raw, "rows", params),
+        cols=_codes(raw, "cols", params),
         left=left,
         op=op,
         right=right,
@@ -214,7 +209,7 @@ def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> Rule:
         severity=raw["severity"],
         tol_abs=float(tolerance.get("abs", 0.0005)),
         tol_rel=float(tolerance.get("rel", 1e-9)),
-        levels=_tuple([_sub(v, params) for v in raw["levels"]]) if "levels" in raw else None,
+        levels=_codes(raw, "levels", params),
         skip_measures=tuple(raw.get("skip_measures", ())),
         message=_sub(raw["message"], params) or "",
         message_en=_sub(raw.get("message_en"), params) or "",
@@ -225,6 +220,18 @@ def _build(raw: dict[str, Any], params: dict[str, str], source: str) -> Rule:
         precision=raw.get("precision", "stated"),
         tolerance_declared="tolerance" in raw,
     )
+
+
+def _check_refs(left: ex.Node, right: ex.Node, for_each: str | None, form: str | None) -> None:
+    refs = list(ex.refs(left)) + list(ex.refs(right))
+    if any(r.code is not None for r in refs) and (not for_each or not form):
+        raise ValueError("tham chiếu [mã] một thành phần cần for_each: row|column và form")
+    if any(r.code is None and r.form is None for r in refs) and not form:
+        raise ValueError("tham chiếu [dòng, cột] không có mã biểu cần khai báo form")
+
+
+def _codes(raw: dict[str, Any], key: str, params: dict[str, str]) -> tuple[str, ...] | None:
+    return _tuple([_sub(v, params) for v in raw[key]]) if key in raw else None
 
 
 def holds(left: float, op: str, right: float, tol_abs: float, tol_rel: float) -> bool:
