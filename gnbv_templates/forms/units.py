@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gnbv_templates.errors import DefinitionError, UsageError
+from gnbv_templates.forms.cache import cached
 from gnbv_templates.forms.metaschema import UNITS, schema_problems
 from gnbv_templates.forms.resources import bundled_units_path
 from gnbv_templates.forms.yamlsource import load_yaml
@@ -64,7 +65,16 @@ class Units:
 
 
 def load_units(path: Path | str | None = None) -> Units:
+    """Load and check a units list; kept per process and on disk, keyed by the file's content.
+
+    A country's list has tens of thousands of units: checking it takes seconds, so it is done once.
+    The list returned is shared; treat it as read-only.
+    """
     path = Path(path) if path else bundled_units_path()
+    return cached("units", path.parent, [path], lambda: _load_units(path), Units)
+
+
+def _load_units(path: Path) -> Units:
     doc = load_yaml(path)
     if not isinstance(doc, dict):
         raise DefinitionError([f"{path}:1: tệp danh sách đơn vị phải là một bảng YAML"])
