@@ -68,6 +68,13 @@ def _worker_units(path: str | None) -> Units:
     return _WORKER[key]
 
 
+def _worker_settings(path: str | None) -> Settings:
+    key = f"settings:{path}"
+    if key not in _WORKER:
+        _WORKER[key] = load_settings(path)
+    return _WORKER[key]
+
+
 def _worker_stamper(directory: str | None) -> Stamper:
     catalog = _worker_catalog(directory)
     key = f"stamper:{directory}"
@@ -82,7 +89,7 @@ def _generate_some(args: tuple[Any, ...]) -> list[str]:
     jobs, period, units_path, forms, settings_path, issued, catalog_dir = args
     units = _worker_units(units_path)
     stamper = _worker_stamper(catalog_dir)
-    settings = load_settings(settings_path)
+    settings = _worker_settings(settings_path)
     form_ids = [stamper.catalog.form(f).id for f in forms] if forms else None
     out = []
     for unit_code, path in jobs:
