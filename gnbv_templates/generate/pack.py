@@ -273,7 +273,7 @@ def fill(
     locked = {tuple(k.split("|")) for k in meta.locked}  # type: ignore[union-attr]
     if lock:
         locked |= {(f, r, c) for f, values in new.items() for (r, c), v in values.items() if v is not None}
-    return writer.write(out, form_ids=form_ids, values=merged, locked=locked,  # type: ignore[arg-type]
+    return writer.write(out, form_ids=form_ids, values=merged, locked=locked,
                         inputs=(template,))
 
 
