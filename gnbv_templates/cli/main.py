@@ -120,8 +120,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     register_cli.after_validate(report, args)  # checks across periods, and the register's receipt
     lang = args.lang
     counts = report.counts
-    print(text("cli.validated", lang, file=Path(args.path).name, unit=report.unit, unit_name=report.unit_name,
-               period=report.period, errors=counts["error"], warnings=counts["warning"]))
+    print(printable(text("cli.validated", lang, file=Path(args.path).name, unit=report.unit,
+                         unit_name=report.unit_name, period=report.period, errors=counts["error"],
+                         warnings=counts["warning"])))
     for finding in report.findings[: args.max_lines]:
         where = printable(f"{finding.sheet}!{finding.cell}" if finding.cell else (finding.sheet or "-"))
         print(f"  [{text(f'severity.{finding.severity}', lang)}] {where}: {printable(finding.message(lang))}")
@@ -144,9 +145,9 @@ def _validate_folder(args: argparse.Namespace) -> int:
     completeness, lang = report.completeness, args.lang
     for item in summary.rows(report.results, completeness):
         note = f" — {item['note']}" if item["note"] else ""
-        print("  " + text("cli.folder-row", lang, unit=item["unit"] or "?", unit_name=item["unit_name"][:32],
-                          status=status_label(item["status_code"], lang), errors=item["errors"],
-                          warnings=item["warnings"]) + note)
+        print(printable("  " + text("cli.folder-row", lang, unit=item["unit"] or "?", unit_name=item["unit_name"][:32],
+                                    status=status_label(item["status_code"], lang), errors=item["errors"],
+                                    warnings=item["warnings"]) + note))  # names and notes from files: escaped
     for entry in report.skipped:  # every entry of the folder that was not read, and why
         name = printable(shown_name(Path(entry.path), 120))
         print(f"  Not read: {name} {entry.message_en}" if lang == "en" else f"  Không đọc {name}: {entry.message}")
@@ -170,7 +171,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     if result.with_errors:
         print(f"  CẢNH BÁO: có {len(result.with_errors)} biểu còn lỗi được đưa vào (--include-errors).")
     for read, why in result.excluded:
-        print(f"  Không dùng {read.name}: {why}")
+        print(printable(f"  Không dùng {read.name}: {why}"))
     if c.missing:
         print(f"  Chưa nộp ({len(c.missing)}): " + ", ".join(f"{u.code} {u.name}" for u in c.missing))
     return 0
