@@ -37,6 +37,7 @@ from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.outputs import safe_name
 from gnbv_templates.parallel import ordered
 from gnbv_templates.read.safety import os_error_text
+from gnbv_templates.report.report import Report
 from gnbv_templates.report.validate import validate
 
 
@@ -88,9 +89,18 @@ def check_one(args: tuple[str, str | None, bool, str | None, str | None]) -> Fil
         error = type(exc).__name__
         return FileResult(str(path), digest, PROGRAM_ERROR, message=text("batch.program-error", error=error),
                           message_en=text("batch.program-error", "en", error=error))
+    result = _result(report, path, digest)
+    if outdir and report.findings:
+        _annotate(report, result, Path(outdir) / "annotated" / f"{safe_name(path.stem)}_KIEM_TRA.xlsx")
+    if keep_inputs:
+        _keep_inputs(report, result)
+    return result
+
+
+def _result(report: Report, path: Path, digest: str) -> FileResult:
     ident = report.identified
     counts = report.counts
-    result = FileResult(
+    return FileResult(
         path=str(path), sha256=digest, status=VALID if report.ok else HAS_ERRORS, unit=report.unit,
         unit_name=report.unit_name, period=report.period,
         parent=ident.issue.parent.code if ident and ident.issue.parent else "",
@@ -98,24 +108,27 @@ def check_one(args: tuple[str, str | None, bool, str | None, str | None]) -> Fil
         errors=counts["error"], warnings=counts["warning"],
         findings=[f.as_dict() for f in report.findings],
     )
-    if outdir and report.findings:
-        target = Path(outdir) / "annotated" / f"{safe_name(path.stem)}_KIEM_TRA.xlsx"
-        try:
-            report.annotate(target)
-            result.annotated = str(target)
-        except Exception as exc:
-            result.message = text("batch.annotate-failed", error=type(exc).__name__)
-            result.message_en = text("batch.annotate-failed", "en", error=type(exc).__name__)
-    if keep_inputs:
-        forms = report.forms
-        result.inputs = {form: dict(state.inputs) for form, state in forms.items()}
-        result.stated = {form: stated_deltas(state.layout, state.figures) for form, state in forms.items()
-                         if state.figures is not None and state.figures.stated}
-        child = child_form(state.layout.definition for state in forms.values())
-        if child is not None:  # the form listing child units: its total row, computed
-            state, total = forms[child.id], child.total_row
-            result.totals = {k: state.number(k) for k in state.layout.cells if k[0] == total}
-    return result
+
+
+def _annotate(report: Report, result: FileResult, target: Path) -> None:
+    try:
+        report.annotate(target)
+        result.annotated = str(target)
+    except Exception as exc:  # the copy is a convenience: its failure is noted, the result stands
+        result.message = text("batch.annotate-failed", error=type(exc).__name__)
+        result.message_en = text("batch.annotate-failed", "en", error=type(exc).__name__)
+
+
+def _keep_inputs(report: Report, result: FileResult) -> None:
+    """What consolidation needs of a return: its inputs, its stated totals, its row for the child form."""
+    forms = report.forms
+    result.inputs = {form: dict(state.inputs) for form, state in forms.items()}
+    result.stated = {form: stated_deltas(state.layout, state.figures) for form, state in forms.items()
+                     if state.figures is not None and state.figures.stated}
+    child = child_form(state.layout.definition for state in forms.values())
+    if child is not None:  # the form listing child units: its total row, computed
+        state, total = forms[child.id], child.total_row
+        result.totals = {k: state.number(k) for k in state.layout.cells if k[0] == total}
 
 
 def run(

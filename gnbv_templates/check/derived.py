@@ -48,7 +48,6 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     formulas = ctx.ret.formula_cells(sheet)
     errors = ctx.ret.error_cells(sheet)
     rows, cols = state.located.rows, state.located.cols
-    ours, in_place = layout.excel_formulas, state.located.in_place
     gone = formulas is not None  # the formula is known to be gone, not merely unseen
     typed: dict[Key, float] = {}
     unusable: dict[Key, Any] = {}  # text or an error value where the formula was
@@ -57,24 +56,32 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
         if r is None or c is None:
             continue
         text = formulas.get((r, c)) if formulas is not None else None
-        if text is not None:
-            want = ours[(cell.row, cell.col)]
-            if text and in_place and not _same_formula(text, want):
-                yield cell_finding(state, cell, "derived.formula-altered", value="=" + text.lstrip("="),
-                                   expected=want)
-            continue  # the formula is there: the spreadsheet computes it; our value is the truth anyway
-        raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
-        if errors and (r, c) in errors:
-            raw = errors[(r, c)]  # an error value where the formula was: read as text, so shown as it is
-        found = coerce(raw, cell.measure).value
-        if isinstance(found, int | float) and not isinstance(found, bool):
-            if gone or found != 0:  # a file without formulas shows 0 where nothing was filled
-                typed[(cell.row, cell.col)] = found
-        elif raw not in (None, ""):
-            unusable[(cell.row, cell.col)] = raw
+        if text is not None:  # the formula is there: the spreadsheet computes it; our value is the truth anyway
+            yield from _altered(state, cell, text)
+            continue
+        raw = errors[(r, c)] if errors and (r, c) in errors else (  # an error value: shown as it is
+            grid[r][c] if r < len(grid) and c < len(grid[r]) else None)
+        _read(cell, raw, gone, typed, unusable)
     inputs = {key: value for key, value in state.inputs.items() if isinstance(value, int | float)}
     state.figures = figures(layout, inputs, typed)
     yield from _verdicts(state, state.figures, typed, unusable, gone)
+
+
+def _altered(state: FormState, cell: Cell, text: str) -> Iterator[Finding]:
+    """A formula present but not ours (where the rows are in place to compare it)."""
+    want = state.layout.excel_formulas[(cell.row, cell.col)]
+    if text and state.located.in_place and not _same_formula(text, want):
+        yield cell_finding(state, cell, "derived.formula-altered", value="=" + text.lstrip("="), expected=want)
+
+
+def _read(cell: Cell, raw: Any, gone: bool, typed: dict[Key, float], unusable: dict[Key, Any]) -> None:
+    """What the file holds where our formula should be: a number it states, or something unusable."""
+    found = coerce(raw, cell.measure).value
+    if isinstance(found, int | float) and not isinstance(found, bool):
+        if gone or found != 0:  # a file without formulas shows 0 where nothing was filled
+            typed[(cell.row, cell.col)] = found
+    elif raw not in (None, ""):
+        unusable[(cell.row, cell.col)] = raw
 
 
 def _verdicts(state: FormState, found: Figures, typed: dict[Key, float], unusable: dict[Key, Any],

@@ -152,12 +152,17 @@ def _operands(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node,
     if rule.for_each and all(sides) and _computed_totals_only(rule, every, forms):
         raise _Empty()
     if any(o.figure is None for o in every):
-        known = [not side or any(o.figure is not None for o in side) for side in sides]
-        if rule.missing != "zero" or not all(known):
-            anchor = next(iter(ex.refs(at)))
-            raise _Empty((anchor.row or "", anchor.col or ""))
+        _when_missing(rule, sides, at)
     zero = Figure(0.0, pr.Interval.exact(0.0))
     return {o.place: o.figure if o.figure is not None else zero for o in every}
+
+
+def _when_missing(rule: Rule, sides: list[list[_Operand]], at: ex.Node) -> None:
+    """Some operand is empty: the rule runs with zeros only if it says so and each side has a figure."""
+    known = [not side or any(o.figure is not None for o in side) for side in sides]
+    if rule.missing != "zero" or not all(known):
+        anchor = next(iter(ex.refs(at)))
+        raise _Empty((anchor.row or "", anchor.col or ""))
 
 
 def _computed_totals_only(rule: Rule, every: list[_Operand], forms: dict[str, FormState]) -> bool:
@@ -178,8 +183,11 @@ def _apply(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node, forms: dict[s
         return figures[(ref.form or default, ref.row or "", ref.col or "")]
 
     exact = rule.precision == "exact"
-    a_span = pr.evaluate(left, lambda r: pr.Interval.exact(figure(r).value) if exact else figure(r).interval)
-    b_span = pr.evaluate(right, lambda r: pr.Interval.exact(figure(r).value) if exact else figure(r).interval)
+
+    def span(r: ex.Ref) -> pr.Interval:
+        return pr.Interval.exact(figure(r).value) if exact else figure(r).interval
+
+    a_span, b_span = pr.evaluate(left, span), pr.evaluate(right, span)
     a, b = ex.evaluate(left, lambda r: figure(r).value), ex.evaluate(right, lambda r: figure(r).value)
     if a_span is None or b_span is None or a is None or b is None:
         return None
@@ -187,7 +195,12 @@ def _apply(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node, forms: dict[s
     if pr.holds(a_span, rule.op, b_span, slack):
         return None
     decimals = max((pr.stated_decimals(f.value) for f in figures.values()), default=0)
-    a, b = round(a, decimals), round(b, decimals)
+    return _failed(rule, at, forms, round(a, decimals), round(b, decimals))
+
+
+def _failed(rule: Rule, at: ex.Node, forms: dict[str, FormState], a: float, b: float) -> Finding:
+    """The finding of a rule that does not hold, placed on the rule's anchor cell."""
+    default = rule.form or ""
     ref = next(iter(ex.refs(at)))
     state = forms[ref.form or default]
     row = state.layout.rows_by_code.get(ref.row or "")

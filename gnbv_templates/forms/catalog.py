@@ -6,6 +6,7 @@ import hashlib
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,17 +114,45 @@ def _load_catalog(directory: Path, catalog_path: Path) -> Catalog:
     problems += schema_problems(catalog_path, meta, CATALOG)
     if problems:
         raise DefinitionError(problems)
-    measures = {
-        _nfc(name): Measure(_nfc(name), spec["type"], spec.get("max"), spec.get("tolerance"))
-        for name, spec in meta["measures"].items()
-    }
-    measures.setdefault("text", Measure("text", "text"))
+    measures = _measures(meta)
     for line in meta["header"] + [t for pair in meta.get("signature", []) for t in pair]:
         if err := render.syntax_error(line):
             problems.append(f"{catalog_path}:{meta.line}: mẫu Jinja lỗi: {err}")
     form_paths = sorted(directory.glob("bieu_*.yaml"))
     if not form_paths:
         problems.append(f"{directory}: không có tệp bieu_*.yaml nào")
+    forms = _load_forms(form_paths, measures, problems)
+    if problems:
+        raise DefinitionError(problems)
+    catalog = Catalog(
+        version=meta["version"],
+        name=meta.get("name", ""),
+        content_hash=_content_hash([catalog_path, *form_paths]),
+        measures=measures,
+        header=[_nfc(h) for h in meta["header"]],
+        signature=[[_nfc(t) for t in pair] for pair in meta.get("signature", [])],
+        forms=dict(sorted(forms.items())),
+        directory=directory,
+    )
+    problems += _check_layouts(catalog)
+    if problems:
+        raise DefinitionError(problems)
+    return catalog
+
+
+def _measures(meta: Any) -> dict[str, Measure]:
+    """The units of measure of catalog.yaml, each of a kind the form model declares."""
+    measures = {
+        _nfc(name): Measure(_nfc(name), spec["type"], spec.get("max"), spec.get("tolerance"))
+        for name, spec in meta["measures"].items()
+    }
+    measures.setdefault("text", Measure("text", "text"))
+    return measures
+
+
+def _load_forms(form_paths: list[Path], measures: dict[str, Measure], problems: list[str]
+                ) -> dict[str, FormDefinition]:
+    """Every form definition; what is wrong goes to ``problems`` (all of it, not the first)."""
     forms: dict[str, FormDefinition] = {}
     sheets: dict[str, Path] = {}
     for path in form_paths:
@@ -145,22 +174,7 @@ def _load_catalog(directory: Path, catalog_path: Path) -> Catalog:
             problems.append(f"{path}:{doc.lines['sheet']}: tên trang {definition.sheet!r} trùng")
         sheets[definition.sheet.casefold()] = path
         forms[definition.id] = definition
-    if problems:
-        raise DefinitionError(problems)
-    catalog = Catalog(
-        version=meta["version"],
-        name=meta.get("name", ""),
-        content_hash=_content_hash([catalog_path, *form_paths]),
-        measures=measures,
-        header=[_nfc(h) for h in meta["header"]],
-        signature=[[_nfc(t) for t in pair] for pair in meta.get("signature", [])],
-        forms=dict(sorted(forms.items())),
-        directory=directory,
-    )
-    problems += _check_layouts(catalog)
-    if problems:
-        raise DefinitionError(problems)
-    return catalog
+    return forms
 
 
 def _formula(raw: dict[str, Any]) -> ex.Node | str | None:
@@ -246,65 +260,88 @@ def _build_definition(
     return definition, problems
 
 
-def _check_definition(
-    d: FormDefinition, doc: dict[str, Any], measures: dict[str, Measure]
-) -> list[str]:
-    out: list[str] = []
-    path = d.path
-    col_codes: set[str] = set()
+def _check_definition(d: FormDefinition, doc: Any, measures: dict[str, Measure]) -> list[str]:
+    """Every problem of one form's definition, each with its file and line."""
+    col_codes = {col.code for col in d.columns}
+    row_codes = {row.code for row in d.rows if not row.repeat}
+    return [
+        *_check_columns(d, measures),
+        *_check_repeats(d),
+        *_check_rows(d, measures, row_codes, col_codes),
+        *_check_column_formulas(d, col_codes),
+        *_check_form(d, doc),
+    ]
+
+
+def _check_columns(d: FormDefinition, measures: dict[str, Measure]) -> Iterator[str]:
+    seen: set[str] = set()
     for col in d.columns:
-        if col.code in col_codes:
-            out.append(f"{path}:{col.line}: mã cột {col.code!r} bị trùng")
-        col_codes.add(col.code)
+        if col.code in seen:
+            yield f"{d.path}:{col.line}: mã cột {col.code!r} bị trùng"
+        seen.add(col.code)
         if col.measure and col.measure not in measures:
-            out.append(f"{path}:{col.line}: đơn vị tính {col.measure!r} không có trong catalog.yaml")
-    row_codes: set[str] = set()
-    static_rows = [r for r in d.rows if not r.repeat]
+            yield f"{d.path}:{col.line}: đơn vị tính {col.measure!r} không có trong catalog.yaml"
+
+
+def _check_repeats(d: FormDefinition) -> Iterator[str]:
+    """Repeated rows: their templates must parse; static rows: their codes must be unique."""
+    seen: set[str] = set()
     for row in d.rows:
         if row.repeat:
             for text in (row.code, row.label, row.stt):
                 if err := render.syntax_error(text):
-                    out.append(f"{path}:{row.line}: mẫu Jinja lỗi: {err}")
+                    yield f"{d.path}:{row.line}: mẫu Jinja lỗi: {err}"
             if err := render.syntax_error(row.repeat[0], expression=True):
-                out.append(f"{path}:{row.line}: biểu thức lặp lỗi: {err}")
+                yield f"{d.path}:{row.line}: biểu thức lặp lỗi: {err}"
             continue
-        if row.code in row_codes:
-            out.append(f"{path}:{row.line}: mã dòng {row.code!r} bị trùng")
-        row_codes.add(row.code)
-    for row in static_rows:
-        for key, ref in (("parent", row.parent), ("part_of", row.part_of)):
-            if ref and ref not in row_codes:
-                out.append(f"{path}:{row.line}: {key} {ref!r} không phải mã dòng nào của biểu")
+        if row.code in seen:
+            yield f"{d.path}:{row.line}: mã dòng {row.code!r} bị trùng"
+        seen.add(row.code)
+
+
+def _check_rows(d: FormDefinition, measures: dict[str, Measure], row_codes: set[str],
+                col_codes: set[str]) -> Iterator[str]:
+    for row in (r for r in d.rows if not r.repeat):
+        yield from _check_links(d, row, row_codes)
         if row.measure and row.measure not in measures:
-            out.append(f"{path}:{row.line}: đơn vị tính {row.measure!r} không có trong catalog.yaml")
+            yield f"{d.path}:{row.line}: đơn vị tính {row.measure!r} không có trong catalog.yaml"
         if d.row_measures and not row.section and not row.measure:
-            out.append(f"{path}:{row.line}: dòng {row.code} thiếu đơn vị tính (measure)")
-        if isinstance(row.formula, ex.Node.__args__):  # type: ignore[attr-defined]
-            for ref in ex.refs(row.formula):
-                if ref.code is None or ref.form:
-                    out.append(f"{path}:{row.line}: công thức dòng chỉ dùng [mã dòng], gặp {ex.to_text(ref)}")
-                elif ref.code not in row_codes:
-                    out.append(f"{path}:{row.line}: công thức dẫn tới dòng {ref.code!r} không có")
-        for code in row.na:
-            if code not in col_codes:
-                out.append(f"{path}:{row.line}: na: cột {code!r} không có")
+            yield f"{d.path}:{row.line}: dòng {row.code} thiếu đơn vị tính (measure)"
+        if row.formula is not None and not isinstance(row.formula, str):  # "children" is expanded later
+            yield from _check_refs(row.formula, row_codes, f"{d.path}:{row.line}", "dòng")
+        yield from (f"{d.path}:{row.line}: na: cột {code!r} không có" for code in row.na if code not in col_codes)
+
+
+def _check_links(d: FormDefinition, row: RowDef, row_codes: set[str]) -> Iterator[str]:
+    for key, code in (("parent", row.parent), ("part_of", row.part_of)):
+        if code and code not in row_codes:
+            yield f"{d.path}:{row.line}: {key} {code!r} không phải mã dòng nào của biểu"
+
+
+def _check_column_formulas(d: FormDefinition, col_codes: set[str]) -> Iterator[str]:
     for col in d.columns:
-        if col.formula is None:
-            continue
-        for ref in ex.refs(col.formula):
-            if ref.code is None or ref.form:
-                out.append(f"{path}:{col.line}: công thức cột chỉ dùng [mã cột], gặp {ex.to_text(ref)}")
-            elif ref.code not in col_codes:
-                out.append(f"{path}:{col.line}: công thức dẫn tới cột {ref.code!r} không có")
+        if col.formula is not None:
+            yield from _check_refs(col.formula, col_codes, f"{d.path}:{col.line}", "cột")
+
+
+def _check_refs(formula: ex.Node, codes: set[str], where: str, axis: str) -> Iterator[str]:
+    """A row's formula names rows of its own form only ([mã dòng]); a column's, columns ([mã cột])."""
+    for ref in ex.refs(formula):
+        if ref.code is None or ref.form:
+            yield f"{where}: công thức {axis} chỉ dùng [mã {axis}], gặp {ex.to_text(ref)}"
+        elif ref.code not in codes:
+            yield f"{where}: công thức dẫn tới {axis} {ref.code!r} không có"
+
+
+def _check_form(d: FormDefinition, doc: Any) -> Iterator[str]:
     if not d.measure and not d.row_measures:
-        out.append(f"{path}:{doc.line}: biểu cần khai báo measure hoặc row_measures: true")
+        yield f"{d.path}:{doc.line}: biểu cần khai báo measure hoặc row_measures: true"
     if d.rows_per_child and d.total_row is None:
-        out.append(f"{path}:{doc.line}: rows_per_child: true cần một dòng tổng số có sum: children")
+        yield f"{d.path}:{doc.line}: rows_per_child: true cần một dòng tổng số có sum: children"
     for key in ("title", "subtitle", "unit_note"):
         text = doc.get(key)
         if text and (err := render.syntax_error(text)):
-            out.append(f"{path}:{doc.lines[key]}: mẫu Jinja lỗi: {err}")
-    return out
+            yield f"{d.path}:{doc.lines[key]}: mẫu Jinja lỗi: {err}"
 
 
 def _check_layouts(catalog: Catalog) -> list[str]:

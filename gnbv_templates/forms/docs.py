@@ -40,7 +40,7 @@ def forms_markdown(catalog: Catalog) -> str:
             "| Mã cột | Cột | Đơn vị tính | Công thức |",
             "|---|---|---|---|",
         ]
-        col_decl = {}
+        col_decl: dict[str, str] = {}
         for cell in derived:
             if cell.get("from") == "col":
                 col_decl.setdefault(cell["col"], cell["declaration"])

@@ -135,8 +135,8 @@ def parse(text: str) -> Node:
     """Parse an arithmetic expression."""
     parser = _Parser(str(text))
     node = parser.sum()
-    if parser.peek() is not None:
-        raise ExpressionError(f"thừa {parser.peek()[1]!r} trong {text!r}")
+    if (extra := parser.peek()) is not None:
+        raise ExpressionError(f"thừa {extra[1]!r} trong {text!r}")
     return node
 
 
@@ -148,8 +148,8 @@ def parse_check(text: str) -> tuple[Node, str, Node]:
     if item[0] != "op" or item[1] not in COMPARISONS:
         raise ExpressionError(f"thiếu phép so sánh (=, <=, >=, <, >) trong {text!r}")
     right = parser.sum()
-    if parser.peek() is not None:
-        raise ExpressionError(f"thừa {parser.peek()[1]!r} trong {text!r}")
+    if (extra := parser.peek()) is not None:
+        raise ExpressionError(f"thừa {extra[1]!r} trong {text!r}")
     op = "==" if item[1] == "=" else item[1]
     return left, op, right
 

@@ -177,7 +177,7 @@ def _topological(cells: dict[tuple[str, str], Cell]) -> list[Cell]:
         for ref in ex.refs(cell.formula):  # type: ignore[arg-type]
             dep = (ref.row, ref.col)
             if dep in cells and cells[dep].kind == DERIVED:
-                visit(dep)  # type: ignore[arg-type]
+                visit(dep)
         state[key] = 2
         order.append(cell)
 

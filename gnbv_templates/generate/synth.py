@@ -25,13 +25,13 @@ SCALE = {"xa": 1, "huyen": 8, "tinh": 60}
 
 def _exact_groups(rules: RuleSet, form: str) -> dict[str, list[str]]:
     """Rules of the form ``[a] + [b] + … = [t]`` per column: parts that must add up exactly."""
-    groups = {}
+    groups: dict[str, list[str]] = {}
     for rule in rules.rules:
         if rule.form != form or rule.for_each != "column" or rule.op != "==":
             continue
         if isinstance(rule.right, ex.Ref) and ex.is_linear(rule.left):
-            parts = [r.code for r in ex.refs(rule.left)]
-            groups[rule.right.code] = parts  # type: ignore[index]
+            parts = [r.code or "" for r in ex.refs(rule.left)]
+            groups[rule.right.code or ""] = parts
     return groups
 
 
@@ -52,7 +52,10 @@ def _indicator_rows(layout: FormLayout, values: Values, rnd: random.Random, scal
 
     def draw(cell_type: str) -> dict[str, float]:
         top = 400 * scale if cell_type == "money" else 40 * scale
-        pick = (lambda a, b: round(rnd.uniform(a, b), 3)) if cell_type == "money" else rnd.randint
+
+        def pick(a: float, b: float) -> float:
+            return round(rnd.uniform(a, b), 3) if cell_type == "money" else rnd.randint(int(a), int(b))
+
         c3 = pick(0, top)
         return {"1": pick(c3, c3 + top // 2), "2": pick(0, c3), "3": c3, "4": pick(c3, c3 + top)}
 
@@ -177,12 +180,12 @@ def _b01(layout: FormLayout, b15: FormLayout, b15_values: Values, rnd: random.Ra
         key = (total_row, col)
         return float(totals.get(key, b15_values.get(key)) or 0)
 
-    for row, col in links.items():
+    for code, col in links.items():
         actual = int(total(col))
-        values[(row, "3")] = actual
-        values[(row, "4")] = actual
-        values[(row, "2")] = actual + rnd.randint(0, 10)
-        values[(row, "1")] = actual + rnd.randint(0, 50)
+        values[(code, "3")] = actual
+        values[(code, "4")] = actual
+        values[(code, "2")] = actual + rnd.randint(0, 10)
+        values[(code, "1")] = actual + rnd.randint(0, 50)
     start, end = totals.get((total_row, "3")), totals.get((total_row, "8"))
     if start is not None and end is not None:  # the fall in the poverty rate, as Biểu 15's rates give it
         values[("08", "3")] = round(start - end, 6)

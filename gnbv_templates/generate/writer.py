@@ -87,6 +87,22 @@ def pages_wide(widths: Iterable[float]) -> int:
     return max(1, math.ceil(pixels * MIN_PRINT_SCALE / PRINTABLE_PIXELS))
 
 
+def _set_widths(ws: Worksheet, layout: FormLayout) -> list[float]:
+    """Column widths (STT, label, code, measure, then the data columns), set and returned for the page fit."""
+    d = layout.definition
+    wide = len(d.columns) > 10  # many columns: narrower text so the printed page stays legible
+    widths = [5.0 if wide else 6.0, 36.0 if wide else 48.0, 6.0 if wide else 7.0] + ([11.0] if d.row_measures else [])
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    for col in d.columns:
+        c = layout.col_index[col.code]
+        width = col.width or (8 if col.measure == "%" else (10.5 if wide else 12))
+        width = min(width, 12) if wide and col.measure == "text" else width
+        ws.set_column(c, c, width)
+        widths.append(width)
+    return widths
+
+
 def _heights(text: str, width: float) -> float:
     lines = max(1, math.ceil(len(text) * 1.1 / max(width, 1)))
     return 15.0 * lines
@@ -159,19 +175,7 @@ class PackWriter:
     ) -> None:
         d = layout.definition
         ws = book.add_worksheet(d.sheet)
-        last_col = layout.last_col
-        first_col = d.first_data_col
-        wide = len(d.columns) > 10  # many columns: narrower text so the printed page stays legible
-        label_width = 36 if wide else 48
-        widths = [5 if wide else 6, label_width, 6 if wide else 7] + ([11] if d.row_measures else [])
-        for c, width in enumerate(widths):
-            ws.set_column(c, c, width)
-        for col in d.columns:
-            c = layout.col_index[col.code]
-            width = col.width or (8 if col.measure == "%" else (10.5 if wide else 12))
-            width = min(width, 12) if wide and col.measure == "text" else width
-            ws.set_column(c, c, width)
-            widths.append(width)
+        widths = _set_widths(ws, layout)
         self._write_header(ws, fmt, layout)
         self._write_headings(ws, fmt, layout)
         computed = evaluator(layout).run(values)
@@ -186,13 +190,18 @@ class PackWriter:
             _text(ws, r, CODE_COL, row.code, centre)
             if d.row_measures:
                 _text(ws, r, MEASURE_COL, "" if row.section else (row.measure or ""), centre)
-            ws.set_row(r, _heights(row.label, label_width - 2 * indent))
+            ws.set_row(r, _heights(row.label, widths[LABEL_COL] - 2 * indent))
             for col in d.columns:
                 cell = layout.cells[(row.code, col.code)]
                 self._write_cell(ws, fmt, layout, cell, row.bold, values, computed, locked)
         self._write_validation(ws, layout, locked)
         self._write_signature(ws, fmt, layout)
-        ws.freeze_panes(layout.first_data_row, first_col)
+        self._page_setup(ws, layout, widths)
+
+    @staticmethod
+    def _page_setup(ws: Worksheet, layout: FormLayout, widths: list[float]) -> None:
+        d, last_col = layout.definition, layout.last_col
+        ws.freeze_panes(layout.first_data_row, d.first_data_col)
         ws.set_paper(9)
         ws.set_landscape()
         ws.fit_to_pages(pages_wide(widths), 0)  # more pages across rather than type under 8 pt
