@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 from gnbv_templates.forms import expressions as ex
@@ -46,25 +47,36 @@ def _floor(value: float, money: bool) -> float:
 
 def _indicator_rows(layout: FormLayout, values: Values, rnd: random.Random, scale: int,
                     groups: dict[str, list[str]]) -> None:
-    grouped = {code for parts in groups.values() for code in parts}
     col_codes = [c.code for c in layout.columns]
-    flows = [c for c in ("1", "2", "3", "4") if c in col_codes]
+    flows: list[str] = [c for c in ("1", "2", "3", "4") if c in col_codes]
+    _wholes(layout, values, rnd, scale, flows)
+    derived = evaluator(layout).run(values)
 
-    def draw(cell_type: str) -> dict[str, float]:
-        top = 400 * scale if cell_type == "money" else 40 * scale
+    def whole(code: str, col: str) -> float:
+        value = derived.get((code, col), values.get((code, col)))
+        return float(value or 0)
 
-        def pick(a: float, b: float) -> float:
-            return round(rnd.uniform(a, b), 3) if cell_type == "money" else rnd.randint(int(a), int(b))
+    _grouped_parts(layout, values, rnd, groups, flows, whole)
+    _other_parts(layout, values, rnd, groups, flows, whole)
 
-        c3 = pick(0, top)
-        return {"1": pick(c3, c3 + top // 2), "2": pick(0, c3), "3": c3, "4": pick(c3, c3 + top)}
 
-    # pass 1: rows that are not a part of another
+def _draw(cell_type: str, scale: int, rnd: random.Random) -> dict[str, float]:
+    """Plan, done, and the two flows between them, consistent with each other."""
+    top = 400 * scale if cell_type == "money" else 40 * scale
+
+    def pick(a: float, b: float) -> float:
+        return round(rnd.uniform(a, b), 3) if cell_type == "money" else rnd.randint(int(a), int(b))
+
+    c3 = pick(0, top)
+    return {"1": pick(c3, c3 + top // 2), "2": pick(0, c3), "3": c3, "4": pick(c3, c3 + top)}
+
+
+def _wholes(layout: FormLayout, values: Values, rnd: random.Random, scale: int, flows: list[str]) -> None:
+    """Pass 1: rows that are not a part of another."""
     for row in layout.rows:
         if row.section or row.part_of:
             continue
-        cells = [layout.cells[(row.code, c)] for c in flows]
-        inputs = [c for c in cells if c.kind == INPUT]
+        inputs = [c for c in (layout.cells[(row.code, col)] for col in flows) if c.kind == INPUT]
         if not inputs:
             continue
         kind = inputs[0].measure.type
@@ -72,16 +84,14 @@ def _indicator_rows(layout: FormLayout, values: Values, rnd: random.Random, scal
             for cell in inputs:
                 values[(row.code, cell.col)] = round(rnd.uniform(0, 100 if kind == "percent" else 5), 2)
             continue
-        drawn = draw(kind)
+        drawn = _draw(kind, scale, rnd)
         for cell in inputs:
             values[(row.code, cell.col)] = drawn[cell.col]
-    derived = evaluator(layout).run(values)
 
-    def whole(code: str, col: str) -> float:
-        value = derived.get((code, col), values.get((code, col)))
-        return float(value or 0)
 
-    # pass 2: "trong đó" parts, under their wholes (or adding up exactly where a rule says so)
+def _grouped_parts(layout: FormLayout, values: Values, rnd: random.Random, groups: dict[str, list[str]],
+                   flows: list[str], whole: Callable[[str, str], float]) -> None:
+    """Pass 2: "trong đó" parts that add up exactly to their whole, where a rule says so."""
     for total, parts in groups.items():
         for col in flows:
             if layout.cells[(parts[0], col)].kind != INPUT:
@@ -95,6 +105,12 @@ def _indicator_rows(layout: FormLayout, values: Values, rnd: random.Random, scal
                 shares = [a + b for a, b in zip(prev, step, strict=True)]
             for part, share in zip(parts, shares, strict=True):
                 values[(part, col)] = share
+
+
+def _other_parts(layout: FormLayout, values: Values, rnd: random.Random, groups: dict[str, list[str]],
+                 flows: list[str], whole: Callable[[str, str], float]) -> None:
+    """Pass 3: the other "trong đó" parts, a fraction of their whole."""
+    grouped = {code for parts in groups.values() for code in parts}
     for row in layout.rows:
         if not row.part_of or row.code in grouped:
             continue
