@@ -25,7 +25,7 @@ from typing import Any
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.completeness import Completeness, _rank, assess
 from gnbv_templates.batch.folder import check_one, find_returns, run
-from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult
+from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult, status_label
 from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.catalog import Catalog, load_catalog
@@ -366,12 +366,13 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
         ws.write_string(row, col, title, head)
     for read in result.included:
         row += 1
-        values = (read.name, read.unit_name, read.unit, read.period, read.status, read.errors, "Có",
+        values = (read.name, read.unit_name, read.unit, read.period, status_label(read.status), read.errors, "Có",
                   f"SHA-256 {read.sha256}")
         _row(ws, row, values, cell)
     for read, why in result.excluded:
         row += 1
-        _row(ws, row, (read.name, read.unit_name, read.unit, read.period, read.status, read.errors, "Không",
+        _row(ws, row, (read.name, read.unit_name, read.unit, read.period, status_label(read.status), read.errors,
+                       "Không",
                        f"{why} · SHA-256 {read.sha256}"), cell)
     row += 2
     ws.write_string(row, 0, "Đơn vị chưa nộp", bold)
