@@ -72,3 +72,4 @@ def test_shown_with_the_stated_precision():
     assert rounded_like(84422 / 344961 * 100, 26.22) == 24.47
     assert rounded_like(15400 / 46435 * 100, 33.2) == 33.2
     assert rounded_like(None, 26.22) is None
+    assert rounded_like(0.0027912, 26.22) == 0.0028  # tiny, not zero

@@ -16,7 +16,7 @@ def test_biểu02_totals_and_rates(catalog, units, tmp_path_factory, data):
     writer = writer_for(catalog, units, unit="187", period="2025")
     layout = writer.layouts(["B02"])[0]
     leaf_rows = ["03", "04", "05", "07", "08", "10", "11", "12", "13", "15", "16", "18", "19"]
-    leaf_cols = ["3", "4", "6", "7", "8", "11", "12", "14", "15", "16"]
+    leaf_cols = ["3", "4", "6", "7", "14", "17", "18", "20", "21", "27"]
     values = {(r, c): data.draw(money) for r in leaf_rows for c in leaf_cols}
     path = tmp_path_factory.mktemp("prop") / "b02.xlsx"
     writer.write(path, form_ids=["B02"], values={"B02": values})
@@ -26,14 +26,15 @@ def test_biểu02_totals_and_rates(catalog, units, tmp_path_factory, data):
         cell = layout.cells[(row, col)]
         return grid[cell.r][cell.c]
 
-    plan = sum(values[(r, c)] for r in leaf_rows for c in ["3", "4", "6", "7", "8"])
-    spent = sum(values[(r, c)] for r in leaf_rows for c in ["11", "12", "14", "15", "16"])
+    # the state-budget total: NSTW + NSĐP, huy động khác (14, 27) apart
+    plan = sum(values[(r, c)] for r in leaf_rows for c in ["3", "4", "6", "7"])
+    spent = sum(values[(r, c)] for r in leaf_rows for c in ["17", "18", "20", "21"])
     assert abs(at("01", "1") - plan) <= 1e-6 * max(1.0, plan)
-    assert abs(at("01", "9") - spent) <= 1e-6 * max(1.0, spent)
+    assert abs(at("01", "15") - spent) <= 1e-6 * max(1.0, spent)
     if plan:
-        assert abs(at("01", "17") - spent / plan * 100) <= 1e-6 * max(1.0, spent / plan * 100)
+        assert abs(at("01", "28") - spent / plan * 100) <= 1e-6 * max(1.0, spent / plan * 100)
     else:
-        assert at("01", "17") == ""
+        assert at("01", "28") == ""
     for r in leaf_rows:
         for c in leaf_cols:
             assert at(r, c) == values[(r, c)]  # round trip of every input

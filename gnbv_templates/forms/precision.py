@@ -143,4 +143,7 @@ def rounded_like(value: float | None, like: float | int | None) -> float | None:
         return None
     if like is None:
         return value
-    return round(value, stated_decimals(like))
+    shown = round(value, stated_decimals(like))
+    if shown == 0 and value != 0:  # a tiny value is not zero: its first two significant digits
+        return round(value, 1 - math.floor(math.log10(abs(value))))
+    return shown
