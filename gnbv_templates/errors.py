@@ -6,6 +6,8 @@ should escape to the user as a traceback.
 
 from __future__ import annotations
 
+import errno
+
 
 class GnbvError(Exception):
     """Base of every error this package raises on purpose."""
@@ -54,3 +56,35 @@ class OutputError(GnbvError, OSError):
     """An output path that cannot be written (or would overwrite an input)."""
 
     exit_code = 6
+
+
+# What the operating system says, in the user's language: strerror is English (or the C locale's)
+_OS_ERRORS = {
+    errno.EACCES: ("không có quyền đọc", "permission denied"),
+    errno.EPERM: ("không được phép", "operation not permitted"),
+    errno.ENOENT: ("không tìm thấy (đã bị xóa hoặc chuyển đi)", "not found (deleted or moved)"),
+    errno.EISDIR: ("là thư mục", "is a directory"),
+    errno.ENOTDIR: ("đường dẫn không phải thư mục", "not a directory"),
+    errno.ELOOP: ("liên kết vòng", "too many levels of links"),
+    errno.ENAMETOOLONG: ("tên quá dài", "name too long"),
+    errno.EIO: ("lỗi đọc ổ đĩa", "input/output error"),
+    errno.ENOSPC: ("ổ đĩa đã đầy", "no space left on the disk"),
+    errno.EROFS: ("ổ đĩa chỉ cho đọc", "read-only file system"),
+    errno.EMFILE: ("mở quá nhiều tệp cùng lúc", "too many open files"),
+    errno.ENFILE: ("mở quá nhiều tệp cùng lúc", "too many open files"),
+    errno.EBUSY: ("tệp đang bị chương trình khác dùng", "busy"),
+    errno.ETXTBSY: ("tệp đang bị chương trình khác dùng", "busy"),
+    errno.EAGAIN: ("tệp tạm thời không đọc được", "temporarily unavailable"),
+    errno.ENXIO: ("thiết bị không có", "no such device"),
+    errno.ENODEV: ("thiết bị không có", "no such device"),
+    errno.EINVAL: ("không đọc được theo cách này", "invalid argument"),
+}
+
+
+def os_error_text(exc: OSError, lang: str = "vi") -> str:
+    """An OS error as a person reads it, in Vietnamese (or English), never the system's English text."""
+    known = _OS_ERRORS.get(exc.errno or -1)
+    if known is not None:
+        return known[1] if lang == "en" else known[0]
+    code = errno.errorcode.get(exc.errno or -1, type(exc).__name__)
+    return f"lỗi hệ thống {code}" if lang != "en" else f"system error {code}"

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from gnbv_templates.errors import OutputError
+from gnbv_templates.errors import OutputError, os_error_text
 
 
 @contextlib.contextmanager
@@ -28,14 +28,15 @@ def atomic_path(target: Path | str, *, inputs: tuple[Path | str, ...] = ()) -> I
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"Không tạo được thư mục {target.parent}: {exc.strerror}") from exc
+            raise OutputError(f"Không tạo được thư mục {target.parent}: {os_error_text(exc)}.",
+                              english=f"Cannot create the folder {target.parent}: {os_error_text(exc, 'en')}.") from exc
     if target.is_dir():
         raise OutputError(f"{target} là thư mục: hãy cho tên tệp kết quả.", english=f"{target} is a directory.")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".gnbv-", suffix=target.suffix[:20], dir=target.parent)
     except OSError as exc:
-        raise OutputError(f"Không ghi được vào thư mục {target.parent}: {exc.strerror}.",
-                          english=f"Cannot write in {target.parent}: {exc.strerror}.") from exc
+        raise OutputError(f"Không ghi được vào thư mục {target.parent}: {os_error_text(exc)}.",
+                          english=f"Cannot write in {target.parent}: {os_error_text(exc, 'en')}.") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -44,8 +45,8 @@ def atomic_path(target: Path | str, *, inputs: tuple[Path | str, ...] = ()) -> I
             os.chmod(tmp_path, file_mode(target))
             os.replace(tmp_path, target)
         except OSError as exc:
-            raise OutputError(f"Không ghi được tệp {target.name}: {exc.strerror}.",
-                              english=f"Cannot write {target.name}: {exc.strerror}.") from exc
+            raise OutputError(f"Không ghi được tệp {target.name}: {os_error_text(exc)}.",
+                              english=f"Cannot write {target.name}: {os_error_text(exc, 'en')}.") from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

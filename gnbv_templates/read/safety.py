@@ -8,7 +8,6 @@ gigabytes.  Everything here is cheap and bounded; a refusal is an
 
 from __future__ import annotations
 
-import errno
 import html
 import lzma
 import os
@@ -24,7 +23,7 @@ from pathlib import Path
 import defusedxml
 import openpyxl
 
-from gnbv_templates.errors import UnreadableFile
+from gnbv_templates.errors import UnreadableFile, os_error_text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
@@ -76,38 +75,6 @@ def shown_name(name: str | Path, limit: int = 80) -> str:
     """A file name fit for a one-line message: no control characters, not endless."""
     text = _CONTROL.sub("?", unicodedata.normalize("NFC", Path(name).name if isinstance(name, Path) else str(name)))
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# What the operating system says, in the user's language: strerror is English (or the C locale's)
-_OS_ERRORS = {
-    errno.EACCES: ("không có quyền đọc", "permission denied"),
-    errno.EPERM: ("không được phép", "operation not permitted"),
-    errno.ENOENT: ("không tìm thấy (đã bị xóa hoặc chuyển đi)", "not found (deleted or moved)"),
-    errno.EISDIR: ("là thư mục", "is a directory"),
-    errno.ENOTDIR: ("đường dẫn không phải thư mục", "not a directory"),
-    errno.ELOOP: ("liên kết vòng", "too many levels of links"),
-    errno.ENAMETOOLONG: ("tên quá dài", "name too long"),
-    errno.EIO: ("lỗi đọc ổ đĩa", "input/output error"),
-    errno.ENOSPC: ("ổ đĩa đã đầy", "no space left on the disk"),
-    errno.EROFS: ("ổ đĩa chỉ cho đọc", "read-only file system"),
-    errno.EMFILE: ("mở quá nhiều tệp cùng lúc", "too many open files"),
-    errno.ENFILE: ("mở quá nhiều tệp cùng lúc", "too many open files"),
-    errno.EBUSY: ("tệp đang bị chương trình khác dùng", "busy"),
-    errno.ETXTBSY: ("tệp đang bị chương trình khác dùng", "busy"),
-    errno.EAGAIN: ("tệp tạm thời không đọc được", "temporarily unavailable"),
-    errno.ENXIO: ("thiết bị không có", "no such device"),
-    errno.ENODEV: ("thiết bị không có", "no such device"),
-    errno.EINVAL: ("không đọc được theo cách này", "invalid argument"),
-}
-
-
-def os_error_text(exc: OSError, lang: str = "vi") -> str:
-    """An OS error as a person reads it, in Vietnamese (or English), never the system's English text."""
-    known = _OS_ERRORS.get(exc.errno or -1)
-    if known is not None:
-        return known[1] if lang == "en" else known[0]
-    code = errno.errorcode.get(exc.errno or -1, type(exc).__name__)
-    return f"lỗi hệ thống {code}" if lang != "en" else f"system error {code}"
 
 
 _SHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
