@@ -60,7 +60,7 @@ class OutputError(GnbvError, OSError):
 
 # What the operating system says, in the user's language: strerror is English (or the C locale's)
 _OS_ERRORS = {
-    errno.EACCES: ("không có quyền đọc", "permission denied"),
+    errno.EACCES: ("không có quyền truy cập", "permission denied"),
     errno.EPERM: ("không được phép", "operation not permitted"),
     errno.ENOENT: ("không tìm thấy (đã bị xóa hoặc chuyển đi)", "not found (deleted or moved)"),
     errno.EISDIR: ("là thư mục", "is a directory"),

@@ -25,6 +25,7 @@ import gnbv_templates as gnbv
 from gnbv_templates.errors import UnreadableFile
 from gnbv_templates.forms.metadata import META_SHEET, Metadata
 from gnbv_templates.forms.resources import examples_dir
+from gnbv_templates.outputs import atomic_path
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text(encoding="utf-8"))
 # a control or bidirectional-override character: never in what the program shows
@@ -373,4 +374,14 @@ def test_os_errors_are_told_in_vietnamese(tmp, catalog, monkeypatch):
     with pytest.raises(UnreadableFile) as caught:
         gnbv.validate(locked, catalog=catalog)
     assert "Permission denied" not in caught.value.message
-    assert "không có quyền đọc" in caught.value.message
+    assert "không có quyền truy cập" in caught.value.message
+
+
+def test_an_output_that_cannot_be_written_is_told_in_vietnamese(tmp, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", denied)
+    with pytest.raises(gnbv.OutputError) as caught, atomic_path(tmp / "ket_qua.json"):
+        pass
+    assert "Permission denied" not in caught.value.message and "không có quyền truy cập" in caught.value.message

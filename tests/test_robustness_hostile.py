@@ -102,7 +102,7 @@ def test_a_file_that_cannot_be_opened(tmp_path, catalog, monkeypatch):
     with pytest.raises(UnreadableFile) as caught:
         validate(locked, catalog=catalog)
     assert caught.value.reason == "os-error"
-    assert caught.value.message == "Không mở được tệp khoa.xlsx: không có quyền đọc."  # in Vietnamese, all of it
+    assert caught.value.message == "Không mở được tệp khoa.xlsx: không có quyền truy cập."  # in Vietnamese, all of it
 
 
 def test_running_out_of_memory_or_recursion_is_a_refusal(catalog, monkeypatch):
