@@ -265,3 +265,24 @@ def test_an_unknown_version_says_which_one_it_needs(tmp, catalog, units):
     [finding] = validate(out, catalog=catalog).findings
     assert finding.code == "structure.catalog-version" and finding.value == "2031.1"
     assert "2031.1" in finding.message()
+
+
+def test_money_block_of_a_sub_project_form_and_biểu_02_agree(tmp, catalog, units):
+    """Seed 004, Tiểu dự án 1 Dự án 4, typed in both Biểu 02 and its own form (Biểu 07): one mistake, once each."""
+    block = {  # Biểu 07 money block: rows 91–97, column 1 the plan, column 3 disbursed since the start of the year
+        ("B07", "93", "1"): 17693, ("B07", "94", "1"): 29376, ("B07", "96", "1"): 531, ("B07", "97", "1"): 880,
+        ("B07", "91", "1"): 48480,
+        # "ngân sách trung ương: 2.930 triệu đồng, vốn sự nghiệp: 2.930 …; ngân sách địa phương: 311 …"
+        ("B07", "92", "3"): 2930, ("B07", "94", "3"): 2930, ("B07", "95", "3"): 311, ("B07", "97", "3"): 311,
+        ("B07", "91", "3"): 3261, ("B07", "91", "5"): 6.7,
+    }
+    figures = {**block, **{k: v for k, v in LANG_SON_2023_H1.items() if k[1] == "10"}}
+    out = typed_return(tmp, catalog, units, "da41", unit="20", period="2023-H1", figures=figures,
+                       forms=["B02", "B07"])
+    report = validate(out, catalog=catalog)
+    assert flagged(report) == {
+        ("derived.sum-mismatch", "B07", "91", "3"),  # 3.261 ≠ 2.930 + 311, in the form of the sub-project
+        ("derived.sum-mismatch", "B02", "10", "15"),  # and the same figure in Biểu 02
+        ("derived.ratio-mismatch", "B02", "10", "34"),
+    }
+    assert not [f for f in report.findings if f.rule.startswith("X.") and f.severity != "info"]

@@ -105,8 +105,8 @@ def _alternate(layout: FormLayout, cell: Cell) -> ex.Node | None:
     """The other declaration of a derived cell (its column's where its row's makes it, and the reverse)."""
     row = layout.rows_by_code.get(cell.row)
     column = next((c for c in layout.columns if c.code == cell.col), None)
-    if row is None or column is None:
-        return None
+    if row is None or column is None or cell.formula is None or not ex.is_linear(cell.formula):
+        return None  # a rate on a row of totals is the rate of the totals, never a sum of rates
     if cell.axis == "row":
         other, axis = column.formula, "col"
     else:
