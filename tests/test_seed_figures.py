@@ -286,3 +286,19 @@ def test_money_block_of_a_sub_project_form_and_biểu_02_agree(tmp, catalog, uni
         ("derived.ratio-mismatch", "B02", "10", "34"),
     }
     assert not [f for f in report.findings if f.rule.startswith("X.") and f.severity != "info"]
+
+
+def test_poverty_rates_stated_on_the_total_row(tmp, catalog, units):
+    """Seed 003: "giảm 4,23%, … từ 28,94% xuống còn 24,71%" — rates stated without the counts of each unit."""
+    figures = {("B15", "00", "3"): 28.94, ("B15", "00", "8"): 24.71, ("B01", "08", "3"): 4.23,
+               ("B01", "03", "3"): 24.71}
+    out = typed_return(tmp, catalog, units, "poverty", unit="20", period="2023", figures=figures,
+                       forms=["B01", "B15"])
+    report = validate(out, catalog=catalog)
+    errors = [f for f in report.findings if f.severity == ERROR]
+    # what is missing is said once per form (the required counts), and nothing is wrong with what is there
+    assert sorted((f.code, f.form) for f in errors) == [("form.required-missing", "B01"),
+                                                        ("form.required-missing", "B15")]
+    wrong = typed_return(tmp, catalog, units, "poverty_wrong", unit="20", period="2023",
+                         figures={**figures, ("B01", "08", "3"): 4.32}, forms=["B01", "B15"])
+    assert ("X.B01-B15-MUC-GIAM", "B01", "08", "3") in flagged(validate(wrong, catalog=catalog))

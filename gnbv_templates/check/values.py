@@ -32,7 +32,8 @@ class ValuesCheck(Check):
     codes = ("value.not-a-number", "value.text-number", "value.ambiguous-number", "value.placeholder",
              "value.excel-error", "value.date", "value.formula-no-value", "value.formula-in-input",
              "value.formula-unsafe", "value.negative", "value.not-integer", "value.out-of-range", "value.not-allowed",
-             "value.required", "form.empty", "form.required-empty")
+             "value.required", "form.empty", "form.required-empty",
+             "form.required-missing")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for state in ctx.forms.values():
@@ -40,7 +41,7 @@ class ValuesCheck(Check):
             if _blank(ctx, state):
                 yield from _unfilled(state, found)
             else:
-                yield from found
+                yield from _few_required(state, found)
 
 
 def _blank(ctx: CheckContext, state: FormState) -> bool:
@@ -57,6 +58,21 @@ def _blank(ctx: CheckContext, state: FormState) -> bool:
         if inside and (r, c) not in formulas and grid[r][c] not in (None, ""):  # type: ignore[index]
             return False
     return True
+
+
+REQUIRED_SHOWN = 10  # more required cells empty than this in one form: one finding for the form
+
+
+def _few_required(state: FormState, found: list[Finding]) -> Iterator[Finding]:
+    """A nearly blank form (a total row stated, the rows of its units left empty) is one finding too."""
+    required = [f for f in found if f.code == "value.required"]
+    if len(required) <= REQUIRED_SHOWN:
+        yield from found
+        return
+    yield from (f for f in found if f.code != "value.required")
+    first = required[0]
+    yield make("form.required-missing", form=state.layout.id, sheet=state.sheet, cell=first.cell, row=first.row,
+               col=first.col, row_label=first.row_label, params={"count": len(required)})
 
 
 def _unfilled(state: FormState, found: list[Finding]) -> Iterator[Finding]:

@@ -32,6 +32,7 @@ _CODES = [
     Code("structure.catalog-older", INFO),
     Code("form.empty", INFO),
     Code("form.required-empty", ERROR),
+    Code("form.required-missing", ERROR),
     Code("structure.sheet-missing", ERROR),
     Code("structure.sheet-renamed", WARNING),
     Code("structure.sheet-order", WARNING),

@@ -13,6 +13,7 @@ FINDINGS: dict[str, str] = {
     "structure.catalog-older": "The file was issued with catalog version {found}: it was checked by that version's "
                                "own forms and rules (current catalog: {expected}).",
     "form.empty": "Form {form} holds no figures: it is not checked, nor compared with other forms.",
+    "form.required-missing": "Form {form} has {count} required cells left empty (the first: row {row}, column {col}).",
     "form.required-empty": "Form {form} holds no figures, not even its {count} required cells.",
     "structure.sheet-missing": "Sheet {sheet} ({form}) is missing: deleted or renamed.",
     "structure.sheet-renamed": "The sheet of {form} was renamed to {found} (expected {expected}).",

@@ -15,6 +15,7 @@ FINDINGS: dict[str, str] = {
     "structure.catalog-older": "Tệp được sinh theo danh mục phiên bản {found}: đã kiểm tra theo đúng định nghĩa "
                                "biểu và luật của phiên bản đó (danh mục hiện hành: {expected}).",
     "form.empty": "Biểu {form} chưa điền số liệu nào: không kiểm tra biểu này và các đối chiếu với nó.",
+    "form.required-missing": "Biểu {form} còn {count} ô bắt buộc chưa điền (ô đầu tiên: dòng {row}, cột {col}).",
     "form.required-empty": "Biểu {form} chưa điền số liệu nào, kể cả {count} ô bắt buộc.",
     "structure.sheet-missing": "Thiếu trang {sheet} ({form}): trang đã bị xóa hoặc đổi tên.",
     "structure.sheet-renamed": "Trang của {form} đã bị đổi tên thành {found} (tên đúng: {expected}).",
