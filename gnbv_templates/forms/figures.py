@@ -78,11 +78,12 @@ def _unknown(cell: Cell | None) -> pr.Interval:
 def _evaluate(layout: FormLayout, formula: ex.Node, figures: Mapping[Key, Figure]
               ) -> tuple[float, pr.Interval] | None:
     """(point, interval) of a declaration from the figures so far; None if nothing is known."""
-    refs = list(ex.refs(formula))
-    found = [figures.get((r.row, r.col)) for r in refs]  # type: ignore[arg-type]
+    keys, linear, plain = _shape(layout, formula)
+    found = [figures.get(key) for key in keys]
     if all(f is None for f in found):
         return None
-    linear = ex.is_linear(formula)
+    if plain:  # a sum of cells, the common case: no tree to walk
+        return _sum(layout, keys, found)
     if not linear and any(f is None or not f.bounded for f in found):
         return None  # a ratio of what is not fully known is not known at all
 
@@ -101,7 +102,40 @@ def _evaluate(layout: FormLayout, formula: ex.Node, figures: Mapping[Key, Figure
     return value, span
 
 
+def _shape(layout: FormLayout, formula: ex.Node) -> tuple[list[Key], bool, bool]:
+    """The cells a declaration reads, whether it is linear, whether it is a plain sum: once per layout."""
+    memo = layout.memo.setdefault(_shape, {})
+    found = memo.get(id(formula))
+    if found is None or found[0] is not formula:
+        keys = [(r.row, r.col) for r in ex.refs(formula)]
+        found = memo[id(formula)] = (formula, keys, ex.is_linear(formula), _plain_sum(formula))
+    return found[1], found[2], found[3]  # type: ignore[return-value]
+
+
+def _plain_sum(node: ex.Node) -> bool:
+    if isinstance(node, ex.BinOp):
+        return node.op == "+" and _plain_sum(node.left) and _plain_sum(node.right)
+    return isinstance(node, ex.Ref)
+
+
+def _sum(layout: FormLayout, keys: list[Key], found: list[Figure | None]) -> tuple[float, pr.Interval]:
+    value, lo, hi = 0.0, 0.0, 0.0
+    for key, fig in zip(keys, found, strict=True):
+        span = fig.interval if fig is not None else _unknown(layout.cells.get(key))
+        value += fig.value if fig is not None else 0.0
+        lo, hi = lo + span.lo, hi + span.hi
+    return value, pr.Interval(lo, hi)
+
+
 def _alternate(layout: FormLayout, cell: Cell) -> ex.Node | None:
+    memo = layout.memo.setdefault(_alternate, {})
+    key = (cell.row, cell.col)
+    if key not in memo:
+        memo[key] = _other_declaration(layout, cell)
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _other_declaration(layout: FormLayout, cell: Cell) -> ex.Node | None:
     """The other declaration of a derived cell (its column's where its row's makes it, and the reverse)."""
     row = layout.rows_by_code.get(cell.row)
     column = next((c for c in layout.columns if c.code == cell.col), None)
