@@ -109,7 +109,7 @@ def _shape(layout: FormLayout, formula: ex.Node) -> tuple[list[Key], bool, bool]
     if found is None or found[0] is not formula:
         keys = [(r.row, r.col) for r in ex.refs(formula)]
         found = memo[id(formula)] = (formula, keys, ex.is_linear(formula), _plain_sum(formula))
-    return found[1], found[2], found[3]  # type: ignore[return-value]
+    return found[1], found[2], found[3]
 
 
 def _plain_sum(node: ex.Node) -> bool:
@@ -132,7 +132,7 @@ def _alternate(layout: FormLayout, cell: Cell) -> ex.Node | None:
     key = (cell.row, cell.col)
     if key not in memo:
         memo[key] = _other_declaration(layout, cell)
-    return memo[key]  # type: ignore[no-any-return]
+    return memo[key]
 
 
 def _other_declaration(layout: FormLayout, cell: Cell) -> ex.Node | None:
