@@ -302,3 +302,37 @@ def test_poverty_rates_stated_on_the_total_row(tmp, catalog, units):
     wrong = typed_return(tmp, catalog, units, "poverty_wrong", unit="20", period="2023",
                          figures={**figures, ("B01", "08", "3"): 4.32}, forms=["B01", "B15"])
     assert ("X.B01-B15-MUC-GIAM", "B01", "08", "3") in flagged(validate(wrong, catalog=catalog))
+
+
+def test_the_annotated_copy_says_which_totals_were_stated(tmp, catalog, units):
+    out = typed_return(tmp, catalog, units, "city_annotated", unit="178", period="2024", figures=CITY_2024,
+                       forms=["B02"])
+    report = validate(out, catalog=catalog)
+    stated = [f for f in report.findings if f.code == "derived.stated-total"]
+    assert {(f.row, f.col) for f in stated} >= {("01", "1"), ("08", "1"), ("18", "1"), ("19", "1")}
+    sheet = openpyxl.load_workbook(report.annotate(tmp / "city_KIEM_TRA.xlsx"))["Biểu 02"]
+    total = sheet[next(f.cell for f in stated if (f.row, f.col) == ("01", "1"))]
+    assert total.fill.fgColor.rgb.endswith("DDEBF7") and "thay cho công thức" in total.comment.text
+    wrong_rate = sheet[next(f.cell for f in report.findings if (f.row, f.col) == ("19", "28"))]
+    assert wrong_rate.fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_a_rule_may_override_the_stated_precision(tmp, catalog, units):
+    from gnbv_templates.forms.rules import load_rules
+
+    rules_dir = tmp / "rules_precision"
+    rules_dir.mkdir(exist_ok=True)
+    common = 'form: B02\n    for_each: row\n    rows: ["05"]\n    severity: error\n    basis: "thử"\n    message: "x"\n'
+    (rules_dir / "t.yaml").write_text(
+        "rules:\n"
+        f'  - id: T.RATE\n    check: "[28] = 33.2"\n    {common}'
+        f'  - id: T.RATE-LOOSE\n    check: "[28] = 33.2"\n    tolerance: {{abs: 0.05}}\n    {common}'
+        f'  - id: T.MONEY\n    check: "[15] = 15400.4"\n    {common}'
+        f'  - id: T.MONEY-EXACT\n    check: "[15] = 15400.4"\n    precision: exact\n    {common}',
+        encoding="utf-8")
+    figures = b02("05", c1=46435, c2=45082, c5=1353, c15=15400)  # the rate left to its formula: 33,165%
+    out = typed_return(tmp, catalog, units, "precision_rules", unit="20", period="2023-H1", figures=figures,
+                       forms=["B02"])
+    report = validate(out, catalog=catalog, rules=load_rules(rules_dir))
+    # a computed 33,165% is not the number 33,2 unless the rule allows it; 15.400 typed whole is 15.399,5–15.400,5
+    assert {f.rule for f in report.findings if f.code == "rule.failed"} == {"T.RATE", "T.MONEY-EXACT"}
