@@ -82,6 +82,9 @@ def _trusted(ret: ReturnFile, catalog: Catalog, meta: Metadata) -> Identified:
             forms.append(form_id)
             sheets[form_id] = sheet
             found.append(fd.make("structure.meta-disagrees", form=form_id, sheet=sheet, value=sheet))
+        if found:  # in the catalog's order, as issued: the sheets' order is checked against it
+            order = list(catalog.forms)
+            forms.sort(key=lambda f: order.index(f) if f in order else len(order))
     return Identified(issue, forms, sheets, meta.catalog_version, found)
 
 
