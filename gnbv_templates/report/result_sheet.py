@@ -118,40 +118,13 @@ def _fit_height(ws: Any, row: int, texts: list[tuple[str, float]], size: float =
 def write_result_sheet(book: Any, report: Outcome, lang: str, *, shown: Callable[[str], str] = str) -> Any:
     """Create the error sheet, first in the book; ``shown`` cleans text that came from the workbook."""
     ws = book.create_sheet(RESULT_SHEET, 0)
-    span = len(WIDTHS)
-    total_width = sum(WIDTHS)
-    counts = report.counts
-    lines = [text("annotate.title", lang, file=shown(Path(report.file).name)),
-             text("annotate.unit", lang, unit=shown(report.unit), unit_name=shown(report.unit_name)),
-             text("annotate.period", lang, period=shown(report.period)),
-             text("annotate.counts", lang, errors=counts["error"], warnings=counts["warning"]),
-             text("annotate.help", lang), text("annotate.hashes", lang)]
     receipt = getattr(report, "receipt", None)  # checked into a register: what changed since the last version
-    if receipt is not None:
-        lines.append(receipt.summary(lang))
-    for r, line in enumerate(lines, 1):
-        cell = ws.cell(r, 1)
-        write_cell(cell, line)
-        cell.alignment = TOP
-        cell.font = Font(name=FONT, bold=True, size=TITLE_SIZE) if r == 1 else Font(name=FONT, size=FONT_SIZE)
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
-        _fit_height(ws, r, [(line, total_width)], TITLE_SIZE if r == 1 else FONT_SIZE)
-    top = len(lines) + 2
+    top = _heading_lines(ws, report, lang, shown, receipt) + 2
     _table_row(ws, top, text("annotate.heading", lang).split("|"), heading=True)
-    for i, f in enumerate(report.findings, 1):
-        r = top + i
-        decimals = _decimals(report, f)
-        label = shown(f.row_label) + (f" ({f.row})" if f.row and f.row_label else f.row)
-        values = (i, text(f"severity.{f.severity}", lang), f.form, f.cell, label,
-                  shown(shown_number(f.value, decimals)), shown(expected_text(f, decimals)), shown(f.message(lang)),
-                  kind_name(f, lang), f.rule or f.code)
-        _table_row(ws, r, values)
-        ws.cell(r, 2).fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else AMBER)
-        if f.sheet and f.cell and f.sheet in book.sheetnames and i <= MAX_LINKS:
-            target = ws.cell(r, LINK_COLUMN)
-            sheet = f.sheet.replace("'", "''")
-            target.hyperlink = Hyperlink(ref=target.coordinate, location=f"'{sheet}'!{f.cell}", display=f.cell)
-            target.font = Font(name=FONT, size=FONT_SIZE, color="0563C1", underline="single")
+    for i, finding in enumerate(report.findings, 1):
+        _finding_row(ws, top + i, i, finding, report, lang, shown)
+        if finding.sheet and finding.cell and finding.sheet in book.sheetnames and i <= MAX_LINKS:
+            _link(ws.cell(top + i, LINK_COLUMN), finding)
     if receipt is not None:
         _receipt(ws, top + len(report.findings) + 2, receipt.sheet_rows(lang))
     for c, width in enumerate(WIDTHS, 1):
@@ -159,6 +132,45 @@ def write_result_sheet(book: Any, report: Outcome, lang: str, *, shown: Callable
     ws.freeze_panes = ws.cell(top + 1, 1)
     _print_setup(ws, top)
     return ws
+
+
+def _heading_lines(ws: Any, report: Outcome, lang: str, shown: Callable[[str], str], receipt: Any) -> int:
+    """The lines above the table, each across the page's width; returns how many."""
+    counts = report.counts
+    lines = [text("annotate.title", lang, file=shown(Path(report.file).name)),
+             text("annotate.unit", lang, unit=shown(report.unit), unit_name=shown(report.unit_name)),
+             text("annotate.period", lang, period=shown(report.period)),
+             text("annotate.counts", lang, errors=counts["error"], warnings=counts["warning"]),
+             text("annotate.help", lang), text("annotate.hashes", lang)]
+    if receipt is not None:
+        lines.append(receipt.summary(lang))
+    for r, line in enumerate(lines, 1):
+        cell = ws.cell(r, 1)
+        write_cell(cell, line)
+        cell.alignment = TOP
+        size = TITLE_SIZE if r == 1 else FONT_SIZE
+        cell.font = Font(name=FONT, bold=r == 1, size=size)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(WIDTHS))
+        _fit_height(ws, r, [(line, sum(WIDTHS))], size)
+    return len(lines)
+
+
+def _finding_row(ws: Any, r: int, number: int, f: Finding, report: Outcome, lang: str,
+                 shown: Callable[[str], str]) -> None:
+    decimals = _decimals(report, f)
+    label = shown(f.row_label) + (f" ({f.row})" if f.row and f.row_label else f.row)
+    values = (number, text(f"severity.{f.severity}", lang), f.form, f.cell, label,
+              shown(shown_number(f.value, decimals)), shown(expected_text(f, decimals)), shown(f.message(lang)),
+              kind_name(f, lang), f.rule or f.code)
+    _table_row(ws, r, values)
+    ws.cell(r, 2).fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else AMBER)
+
+
+def _link(cell: Any, f: Finding) -> None:
+    """The cell's address is a link to it."""
+    sheet = f.sheet.replace("'", "''")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!{f.cell}", display=f.cell)
+    cell.font = Font(name=FONT, size=FONT_SIZE, color="0563C1", underline="single")
 
 
 def _table_row(ws: Any, r: int, values: tuple[Any, ...] | list[Any], *, heading: bool = False) -> None:

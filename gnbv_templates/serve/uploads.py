@@ -121,45 +121,48 @@ class Intake:
             raise UploadRefused(f"Tệp nén “{name}” hỏng, không mở được.",
                                 english=f"The archive “{name}” is damaged.") from None
         with zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ZIP_MEMBERS:
-                raise UploadRefused(f"Tệp nén “{name}” có quá nhiều tệp ({len(infos)}): không mở.",
-                                    english=f"The archive “{name}” holds too many files ({len(infos)}).")
-            total = 0
-            wanted = []
-            for info in infos:
-                if info.is_dir():
-                    continue
-                member = _base(info.filename)
-                if _suffix(member) not in WORKBOOK_SUFFIXES or member.startswith(("~$", ".")):
-                    self.skipped.append(f"{name}/{member}")
-                    continue
-                ratio = info.file_size / max(info.compress_size, 1)
-                if info.file_size > MAX_FILE_BYTES or (info.file_size > 1_000_000 and ratio > MAX_ZIP_RATIO):
-                    raise UploadRefused(
-                        f"Tệp nén “{name}” chứa tệp “{member}” có kích thước hoặc tỷ lệ nén bất thường "
-                        "(có thể là tệp nén độc hại): không mở.",
-                        english=f"The archive “{name}” holds “{member}” with an abnormal size or compression ratio.")
-                total += info.file_size
-                if total > MAX_ZIP_TOTAL:
-                    raise UploadRefused(f"Tệp nén “{name}” quá lớn khi giải nén: không mở.",
-                                        english=f"The archive “{name}” is too large once unpacked.")
-                wanted.append((info, member))
-            for info, member in wanted:
+            for info, member in self._members(zf, name):
                 target = self._target(member)
-                written = 0
                 try:
-                    with zf.open(info) as source, target.open("wb") as out:
-                        # the declared size can lie: count what really comes out
-                        while chunk := source.read(_CHUNK):
-                            written += len(chunk)
-                            if written > MAX_FILE_BYTES or written > info.file_size:
-                                raise UploadRefused(
-                                    f"Tệp nén “{name}” chứa tệp “{member}” lớn hơn kích thước khai báo: không mở.",
-                                    english=f"“{member}” in “{name}” is larger than it claims.")
-                            out.write(chunk)
+                    _unpack(zf, info, target, f"“{member}” (“{name}”)")
                 except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
                     target.unlink(missing_ok=True)
                     raise UploadRefused(f"Tệp nén “{name}” hỏng hoặc có mật khẩu, không mở được.",
                                         english=f"The archive “{name}” is damaged or encrypted.") from None
                 self.stored.append(Stored(len(self.stored) + 1, target, f"{name} › {member}"))
+
+    def _members(self, zf: zipfile.ZipFile, name: str) -> list[tuple[zipfile.ZipInfo, str]]:
+        """The workbooks of an archive, once its declared sizes and ratios are found sane; others are skipped."""
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise UploadRefused(f"Tệp nén “{name}” có quá nhiều tệp ({len(infos)}): không mở.",
+                                english=f"The archive “{name}” holds too many files ({len(infos)}).")
+        wanted = []
+        for info in (i for i in infos if not i.is_dir()):
+            member = _base(info.filename)
+            if _suffix(member) not in WORKBOOK_SUFFIXES or member.startswith(("~$", ".")):
+                self.skipped.append(f"{name}/{member}")
+                continue
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > MAX_FILE_BYTES or (info.file_size > 1_000_000 and ratio > MAX_ZIP_RATIO):
+                raise UploadRefused(
+                    f"Tệp nén “{name}” chứa tệp “{member}” có kích thước hoặc tỷ lệ nén bất thường "
+                    "(có thể là tệp nén độc hại): không mở.",
+                    english=f"The archive “{name}” holds “{member}” with an abnormal size or compression ratio.")
+            wanted.append((info, member))
+        if sum(info.file_size for info, _ in wanted) > MAX_ZIP_TOTAL:
+            raise UploadRefused(f"Tệp nén “{name}” quá lớn khi giải nén: không mở.",
+                                english=f"The archive “{name}” is too large once unpacked.")
+        return wanted
+
+
+def _unpack(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, shown: str) -> None:
+    """One member into target, counting what really comes out: the declared size can lie."""
+    written = 0
+    with zf.open(info) as source, target.open("wb") as out:
+        while chunk := source.read(_CHUNK):
+            written += len(chunk)
+            if written > MAX_FILE_BYTES or written > info.file_size:
+                raise UploadRefused(f"Tệp nén chứa tệp {shown} lớn hơn kích thước khai báo: không mở.",
+                                    english=f"{shown} is larger than it claims.")
+            out.write(chunk)
