@@ -331,3 +331,16 @@ def test_an_unexpected_failure_is_one_sentence_not_a_trace(monkeypatch) -> None:
     assert status == 500
     assert _refusal(status, page) == "Có lỗi bất ngờ khi xử lý yêu cầu; hãy thử lại."
     assert b"secret internal detail" not in page and b"RuntimeError" not in page
+
+
+def test_without_a_screen_the_command_says_to_open_the_address() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
+    proc = subprocess.Popen([sys.executable, "-m", "gnbv_templates", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("Đang chạy tại http://127.0.0.1:")
+        assert "hãy mở địa chỉ trên bằng trình duyệt" in proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import socket
+import sys
 import threading
 import time
 import webbrowser
@@ -30,6 +32,14 @@ def bind(host: str, port: int) -> socket.socket:
             f"Không mở được cổng {port} trên {host} ({exc.strerror}): hãy chọn cổng khác bằng --port.",
             english=f"Cannot listen on {host} port {port} ({exc.strerror}): choose another with --port.",
         ) from None
+
+
+def graphical() -> bool:
+    """Whether opening a browser shows a window: on a Linux console or over ssh it would start a text browser
+    in this terminal instead (unless the user named one in $BROWSER)."""
+    if not sys.platform.startswith("linux") or os.environ.get("BROWSER"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _say(line: str) -> None:
@@ -61,7 +71,10 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, token: str | Non
         say("Anyone with the code can use the page. Press Ctrl+C to stop." if en else
             "Ai có mã này đều dùng được trang. Bấm Ctrl+C để dừng.")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    if open_browser:
+    if open_browser and not graphical():
+        say("No graphical screen here: open the address above in a browser." if en else
+            "Máy này không có màn hình đồ họa: hãy mở địa chỉ trên bằng trình duyệt.")
+    elif open_browser:
         target = f"{url}?token={token}" if token else url
 
         def when_up() -> None:
