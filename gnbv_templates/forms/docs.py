@@ -6,6 +6,7 @@ Regenerate with ``python -m gnbv_templates.forms_doc > docs/forms.md``.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from gnbv_templates.forms.catalog import Catalog, load_catalog
 from gnbv_templates.forms.catalog_json import catalog_json
@@ -40,32 +41,40 @@ def forms_markdown(catalog: Catalog) -> str:
             "| Mã cột | Cột | Đơn vị tính | Công thức |",
             "|---|---|---|---|",
         ]
-        col_decl: dict[str, str] = {}
-        for cell in derived:
-            if cell.get("from") == "col":
-                col_decl.setdefault(cell["col"], cell["declaration"])
-        for col in form["columns"]:
-            heading = " › ".join([*col["heading"], col["label"]])
-            out.append(f"| {col['code']} | {_cell(heading)} | {_cell(col['unit'])} | "
-                       f"{_cell(_generic(col_decl.get(col['code'])))} |")
+        out += _column_lines(form, derived)
         out += ["", "| Mã số | STT | Chỉ tiêu | Đơn vị tính | Quan hệ |", "|---|---|---|---|---|"]
-        for row in form["rows"]:
-            relation = []
-            if row.get("repeat"):
-                relation.append(f"một dòng cho mỗi phần tử của `{row['repeat']['over']}`")
-            if row.get("part_of"):
-                relation.append(f"trong đó của {row['part_of']}")
-            decl = next((c["declaration"] for c in derived
-                         if c["row"] == row["code"] and c.get("from") == "row"), None)
-            if decl:
-                relation.append(f"= {_generic(decl)}")
-            if row.get("section"):
-                relation.append("tiêu đề nhóm")
-            indent = "&nbsp;&nbsp;" * (row.get("level") or 0)
-            out.append(f"| {_cell(row['code'])} | {_cell(row.get('stt'))} | {indent}{_cell(row['label'])} | "
-                       f"{_cell(row.get('measure'))} | {_cell('; '.join(relation))} |")
+        out += [_row_line(row, derived) for row in form["rows"]]
         out.append("")
     return "\n".join(out)
+
+
+def _column_lines(form: dict[str, Any], derived: list[dict[str, Any]]) -> list[str]:
+    col_decl: dict[str, str] = {}
+    for cell in derived:
+        if cell.get("from") == "col":
+            col_decl.setdefault(cell["col"], cell["declaration"])
+    out = []
+    for col in form["columns"]:
+        heading = " › ".join([*col["heading"], col["label"]])
+        out.append(f"| {col['code']} | {_cell(heading)} | {_cell(col['unit'])} | "
+                   f"{_cell(_generic(col_decl.get(col['code'])))} |")
+    return out
+
+
+def _row_line(row: dict[str, Any], derived: list[dict[str, Any]]) -> str:
+    relation = []
+    if row.get("repeat"):
+        relation.append(f"một dòng cho mỗi phần tử của `{row['repeat']['over']}`")
+    if row.get("part_of"):
+        relation.append(f"trong đó của {row['part_of']}")
+    decl = next((c["declaration"] for c in derived if c["row"] == row["code"] and c.get("from") == "row"), None)
+    if decl:
+        relation.append(f"= {_generic(decl)}")
+    if row.get("section"):
+        relation.append("tiêu đề nhóm")
+    indent = "&nbsp;&nbsp;" * (row.get("level") or 0)
+    return (f"| {_cell(row['code'])} | {_cell(row.get('stt'))} | {indent}{_cell(row['label'])} | "
+            f"{_cell(row.get('measure'))} | {_cell('; '.join(relation))} |")
 
 
 def _generic(declaration: str | None) -> str:

@@ -11,6 +11,7 @@ from gnbv_templates.forms.model import (
     INPUT,
     NA,
     Cell,
+    ColumnDef,
     FormDefinition,
     FormLayout,
     Measure,
@@ -110,6 +111,18 @@ def _choose(row: Row, col_formula: ex.Node | None) -> tuple[str, ex.Node | None,
     return INPUT, None, None
 
 
+def _kind(row: Row, col: ColumnDef, measure: Measure) -> tuple[str, ex.Node | None, str | None]:
+    """A cell's kind, and for a derived cell its declaration bound to the cell (and which axis it is from)."""
+    if row.section or col.code in row.na:
+        return NA, None, None
+    if measure.type in TEXT_TYPES:
+        return INPUT, None, None
+    kind, formula, axis = _choose(row, col.formula)
+    if formula is not None:
+        formula = ex.bind(formula, axis=axis or "row", row=row.code, col=col.code)
+    return kind, formula, axis
+
+
 def build_layout(
     definition: FormDefinition,
     measures: dict[str, Measure],
@@ -128,14 +141,7 @@ def build_layout(
         for col in definition.columns:
             measure_name = col.measure or (row.measure if definition.row_measures else None)
             measure = measures[measure_name or definition.measure or "text"]
-            if row.section or col.code in row.na:
-                kind, formula, axis = NA, None, None
-            elif measure.type in TEXT_TYPES:
-                kind, formula, axis = INPUT, None, None
-            else:
-                kind, formula, axis = _choose(row, col.formula)
-            if formula is not None:
-                formula = ex.bind(formula, axis=axis or "row", row=row.code, col=col.code)
+            kind, formula, axis = _kind(row, col, measure)
             cells[(row.code, col.code)] = Cell(
                 form=definition.id,
                 row=row.code,
