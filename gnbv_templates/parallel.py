@@ -1,11 +1,10 @@
 """One function over many files on an executor: results in order, a bounded window, progress.
 
-Each file is a task of its own, so the work stays balanced however uneven the
-files are; at most ``window`` results wait in memory, so a folder of ten
-thousand returns costs what a folder of a hundred does.  The executor is any
-``concurrent.futures.Executor`` (a cluster's, e.g. Dask's
-``Client.get_executor()``); without one, a local process pool is made and
-shut down here.
+Each file is a task of its own, so the work stays balanced however uneven the files are; at most
+``window`` results wait in memory, and local worker processes are replaced every ``RECYCLE`` items, so a
+folder of ten thousand returns costs what a folder of a few hundred does.  The executor is any
+``concurrent.futures.Executor`` (a cluster's, e.g. Dask's ``Client.get_executor()``); without one, local
+process pools are made and shut down here.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 Progress = Callable[[int, int], None]
+RECYCLE = 250  # items per set of worker processes
 
 
 def workers(jobs: int | None) -> int:
@@ -49,11 +49,20 @@ def ordered(
             if progress:
                 progress(done, total)
         return
-    pool = ProcessPoolExecutor(max_workers=min(count, total))
-    try:
-        yield from _windowed(pool, fn, todo, count * 8, progress)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    done = 0
+    for start in range(0, total, RECYCLE):
+        # fresh workers every few hundred files: what a worker's libraries keep (caches, a fragmented heap)
+        # cannot grow with the size of the batch
+        part = todo[start : start + RECYCLE]
+        pool = ProcessPoolExecutor(max_workers=min(count, len(part)))
+        try:
+            for result in _windowed(pool, fn, part, count * 8, None):
+                done += 1
+                yield result
+                if progress:
+                    progress(done, total)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _windowed(executor: Executor, fn: Callable[[A], R], todo: list[A], window: int,

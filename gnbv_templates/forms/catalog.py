@@ -78,7 +78,7 @@ class Catalog:
 
 
 _LAYOUTS = threading.RLock()
-_REPEATED_KEPT = 64  # per process: enough for a unit seen by the writer and the checks, bounded in a batch
+_REPEATED_KEPT = 8  # per process: a unit seen by the writer and the checks in turn; each layout is megabytes
 
 
 def _nfc(value: Any) -> Any:
