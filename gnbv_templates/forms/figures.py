@@ -203,6 +203,9 @@ def _own(layout: FormLayout, cell: Cell, typed: Mapping[Key, float], out: dict[K
 def _other_way(layout: FormLayout, cell: Cell, typed: Mapping[Key, float], out: dict[Key, Figure],
                mismatches: dict[Key, Mismatch]) -> None:
     key = (cell.row, cell.col)
+    mine = out.get(key)
+    if key not in typed and mine is not None and mine.bounded:
+        return  # known from its own parts: the other way can only say the same
     other = _alternate(layout, cell)
     computed = None if other is None else _evaluate(layout, other, out)
     if computed is None or other is None:
@@ -212,7 +215,7 @@ def _other_way(layout: FormLayout, cell: Cell, typed: Mapping[Key, float], out: 
         if key not in mismatches and (found := _compare(key, t, cell, other, computed)) is not None:
             mismatches[key] = found
         return
-    mine, span = out.get(key), computed[1]
+    span = computed[1]
     if mine is None or (not mine.bounded and math.isfinite(span.lo) and math.isfinite(span.hi)):
         out[key] = Figure(computed[0], span)  # the tighter of the two declarations
 
