@@ -46,6 +46,28 @@ def _say(line: str) -> None:
     print(line, flush=True)  # seen at once even when the output goes to a pipe or a log
 
 
+def _announce(url: str, token: str | None, en: bool, say: Callable[[str], None]) -> None:
+    """Where the page is, and (when other computers may connect) the access code they need."""
+    if token is None:
+        say(f"Serving at {url} (this computer only). Press Ctrl+C to stop." if en else
+            f"Đang chạy tại {url} (chỉ máy này truy cập được). Bấm Ctrl+C để dừng.")
+        return
+    say(f"Serving at {url} for other computers too: they need the access code {token}" if en else
+        f"Đang chạy tại {url}, mở cho cả máy khác trong mạng: cần mã truy cập {token}")
+    say(f"Give them this address, which carries the code: {url}?token={token}" if en else
+        f"Gửi địa chỉ có sẵn mã cho người dùng: {url}?token={token}")
+    say("Anyone with the code can use the page. Press Ctrl+C to stop." if en else
+        "Ai có mã này đều dùng được trang. Bấm Ctrl+C để dừng.")
+
+
+def _open_when_up(server: uvicorn.Server, target: str) -> None:
+    for _ in range(200):
+        if server.started:
+            webbrowser.open(target)
+            return
+        time.sleep(0.05)
+
+
 def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, token: str | None = None,
           open_browser: bool = True, lang: str = "vi", say: Callable[[str], None] | None = None,
           register: str | None = None) -> int:
@@ -60,31 +82,14 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, token: str | Non
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
     en = lang == "en"
-    if local and not token:
-        say(f"Serving at {url} (this computer only). Press Ctrl+C to stop." if en else
-            f"Đang chạy tại {url} (chỉ máy này truy cập được). Bấm Ctrl+C để dừng.")
-    else:
-        say(f"Serving at {url} for other computers too: they need the access code {token}" if en else
-            f"Đang chạy tại {url}, mở cho cả máy khác trong mạng: cần mã truy cập {token}")
-        say(f"Give them this address, which carries the code: {url}?token={token}" if en else
-            f"Gửi địa chỉ có sẵn mã cho người dùng: {url}?token={token}")
-        say("Anyone with the code can use the page. Press Ctrl+C to stop." if en else
-            "Ai có mã này đều dùng được trang. Bấm Ctrl+C để dừng.")
+    _announce(url, token, en, say)  # no token only when serving this computer alone
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     if open_browser and not graphical():
         say("No graphical screen here: open the address above in a browser." if en else
             "Máy này không có màn hình đồ họa: hãy mở địa chỉ trên bằng trình duyệt.")
     elif open_browser:
-        target = f"{url}?token={token}" if token else url
-
-        def when_up() -> None:
-            for _ in range(200):
-                if server.started:
-                    webbrowser.open(target)
-                    return
-                time.sleep(0.05)
-
-        threading.Thread(target=when_up, daemon=True).start()
+        threading.Thread(target=_open_when_up, args=(server, f"{url}?token={token}" if token else url),
+                         daemon=True).start()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how this command ends; the server has shut down
         server.run(sockets=[sock])
     say("Stopped." if en else "Đã dừng.")
