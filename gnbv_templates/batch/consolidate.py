@@ -205,9 +205,8 @@ class RunningSums:
         # (form, row, col) → [exact total, returns with a value, of which non-integers]
         self.cells: dict[tuple[str, str, str], list[int]] = {}
         # the form listing child units (Biểu 15): each child's total row becomes its row there
-        # the form listing child units (Biểu 15): each child's total row becomes its row there
         child = child_form(layout.definition for layout in layouts.values())
-        self.child_form: str | None = child.id if child else None
+        self.child_form = child.id if child else None
         self.b15: dict[str, dict[tuple[str, str], Any]] = {}  # unit → its row of that form
         self.non_additive: dict[str, list[tuple[str, str, str, str, Any]]] = {}
         # totals stated without their breakdown: what each adds beyond its parts, summed exactly like the cells
@@ -399,7 +398,6 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
         for code, form, r, col_code, value in result.stated:
             row += 1
             _row(ws, row, (code, form, r, col_code, value), cell)
-
 
 
 def _row(ws: Any, row: int, values: tuple, style: Any) -> None:

@@ -107,7 +107,6 @@ TEXTS: dict[str, str] = {
     "severity.warning": "Warning",
     "severity.info": "Note",
     # statuses of a file in a folder run
-    # statuses of a file in a folder run
     "status.valid": "valid",
     "status.has-errors": "has errors",
     "status.unreadable": "unreadable",

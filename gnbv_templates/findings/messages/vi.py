@@ -111,7 +111,6 @@ TEXTS: dict[str, str] = {
     "severity.warning": "Cảnh báo",
     "severity.info": "Thông tin",
     # statuses of a file in a folder run
-    # statuses of a file in a folder run
     "status.valid": "hợp lệ",
     "status.has-errors": "có lỗi",
     "status.unreadable": "không đọc được",
