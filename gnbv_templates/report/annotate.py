@@ -41,19 +41,6 @@ RED, AMBER = "FFC7CE", "FFE699"
 BLUE = "DDEBF7"  # a note (a total stated instead of computed): marked, not a fault
 
 
-def _text(cell: Any, value: Any) -> None:
-    """Write a value; text stays text even when it begins with = + - @ (no formula injection), and
-    control or bidirectional-override characters from the file are shown escaped (printable)."""
-    if isinstance(value, str):
-        cell.value = printable(value)
-        cell.data_type = "s"
-    elif isinstance(value, bool) or value is None or isinstance(value, int | float):
-        cell.value = value
-    else:
-        cell.value = str(value)
-        cell.data_type = "s"
-
-
 def annotate(report: Outcome, out: Path | str, *, lang: str = "vi") -> Path:
     source = Path(report.file)
     original = open_return(source)
