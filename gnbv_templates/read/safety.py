@@ -20,9 +20,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import defusedxml
-import openpyxl
-
 from gnbv_templates.errors import UnreadableFile, os_error_text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -46,11 +43,6 @@ _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<[A-Za-z_]")
 _PROLOG_LIMIT = 1_048_576
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-if not getattr(openpyxl, "DEFUSEDXML", False):  # pragma: no cover - import-time guard
-    raise ImportError("openpyxl must run with defusedxml installed (XML bomb protection)")
-assert defusedxml  # imported for openpyxl's protection; keep the dependency explicit
-
 
 @dataclass(frozen=True)
 class Sniffed:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import defusedxml
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
@@ -39,6 +40,11 @@ AUTHOR = "gnbv"
 _KEPT = "\n────────\n"  # between a comment the file already had and ours
 RED, AMBER = "FFC7CE", "FFE699"
 BLUE = "DDEBF7"  # a note (a total stated instead of computed): marked, not a fault
+
+# openpyxl parses the return itself here: only with defusedxml does it refuse an XML entity bomb
+if not getattr(openpyxl, "DEFUSEDXML", False):  # pragma: no cover - import-time guard
+    raise ImportError("openpyxl must run with defusedxml installed (XML bomb protection)")
+assert defusedxml  # imported for openpyxl's protection; keep the dependency explicit
 
 
 def annotate(report: Outcome, out: Path | str, *, lang: str = "vi") -> Path:

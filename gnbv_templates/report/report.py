@@ -8,10 +8,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import gnbv_templates.report as renderings  # annotate, loaded when first called: see report/__init__.py
 from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.findings import Finding
 from gnbv_templates.outputs import atomic_path
-from gnbv_templates.report.annotate import annotate
 
 NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
@@ -69,4 +69,4 @@ class Report(Outcome):
         return Path(path)
 
     def annotate(self, out: Path | str, lang: str = "vi") -> Path:
-        return annotate(self, out, lang=lang)
+        return renderings.annotate(self, out, lang=lang)

@@ -15,11 +15,10 @@ from collections.abc import Callable
 import uvicorn
 
 from gnbv_templates.errors import UsageError
+from gnbv_templates.serve import DEFAULT_PORT
 
 from .app import create_app
 from .guard import LOCAL_HOSTS
-
-DEFAULT_PORT = 8765
 
 
 def bind(host: str, port: int) -> socket.socket:
