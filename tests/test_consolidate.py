@@ -13,8 +13,10 @@ from conftest import writer_for
 from python_calamine import CalamineWorkbook
 from returns import clean_data
 
-from gnbv_templates.batch.consolidate import PROVENANCE_SHEET, consolidate
+from gnbv_templates.batch.consolidate import PROVENANCE_SHEET, RunningSums, _take_out, consolidate
+from gnbv_templates.batch.folder import check_one
 from gnbv_templates.batch.results import HAS_ERRORS, VALID
+from gnbv_templates.errors import UnreadableFile
 from gnbv_templates.forms.compute import derived_values
 from gnbv_templates.forms.resources import examples_dir
 from gnbv_templates.report.validate import validate
@@ -198,3 +200,15 @@ def test_python_api_for_folders(tmp_path):
     assert folder.exit_code == 1 and folder.summary_json.exists()
     inferred = gnbv.validate_folder(FOLDER, outdir=tmp_path / "kq2", jobs=1)  # parent and period guessed
     assert inferred.completeness.parent.code == "20" and inferred.completeness.period == "2025-H1"
+
+
+def test_a_return_replaced_while_being_consolidated_is_refused(tmp_path):
+    """Consolidation reads each file once; a copy read again to be taken out must be the file it counted."""
+    first, other = sorted(FOLDER.glob("181_*"))
+    copy = tmp_path / first.name
+    copy.write_bytes(first.read_bytes())
+    counted = check_one((str(copy), None, True, None, None))
+    copy.write_bytes(other.read_bytes())  # the sender's corrected copy lands on the same name meanwhile
+    with pytest.raises(UnreadableFile) as caught:
+        _take_out(RunningSums.__new__(RunningSums), counted, None, None)
+    assert caught.value.reason == "changed" and first.name in caught.value.message
