@@ -29,13 +29,12 @@ from gnbv_templates.findings import Finding, make
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
 from gnbv_templates.forms.catalog import load_catalog
-from gnbv_templates.forms.metaschema import CODE, TEXT, schema_problems
+from gnbv_templates.forms.metaschema import CODE, TEXT, checked_documents
 from gnbv_templates.forms.model import INPUT
 from gnbv_templates.forms.periods import parse_period
 from gnbv_templates.forms.resources import rules_dir
 from gnbv_templates.forms.rules import holds
 from gnbv_templates.forms.versions import versions_dir
-from gnbv_templates.forms.yamlsource import load_yaml
 
 Figures = dict[str, dict[tuple[str, str], Any]]
 _AT_INPUTS = ("stock-flow", "cumulative", "plan")
@@ -206,16 +205,7 @@ def load_period_rules(directory: Path | str | None = None) -> list[PeriodRule]:
     problems: list[str] = []
     out: list[PeriodRule] = []
     seen: dict[str, str] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        try:
-            doc = load_yaml(path)
-        except DefinitionError as exc:
-            problems += exc.problems
-            continue
-        found = schema_problems(path, doc, PERIOD_RULES_FILE)
-        if found:
-            problems += found
-            continue
+    for path, doc in checked_documents(sorted(folder.glob("*.yaml")), PERIOD_RULES_FILE, problems):
         for index, raw in enumerate(doc["period_rules"]):
             where = f"{path}:{doc['period_rules'].lines[index]}"
             for params in raw.get("each") or [{}]:

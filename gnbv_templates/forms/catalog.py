@@ -17,7 +17,7 @@ from gnbv_templates.forms import render
 from gnbv_templates.forms.cache import cached
 from gnbv_templates.forms.context import sample_context
 from gnbv_templates.forms.layout import build_layout, expand_rows
-from gnbv_templates.forms.metaschema import CATALOG, FORM, schema_problems
+from gnbv_templates.forms.metaschema import CATALOG, FORM, checked_documents, schema_problems
 from gnbv_templates.forms.model import ColumnDef, FormDefinition, FormLayout, Measure, RowDef
 from gnbv_templates.forms.resources import templates_dir
 from gnbv_templates.forms.yamlsource import load_yaml
@@ -155,16 +155,7 @@ def _load_forms(form_paths: list[Path], measures: dict[str, Measure], problems: 
     """Every form definition; what is wrong goes to ``problems`` (all of it, not the first)."""
     forms: dict[str, FormDefinition] = {}
     sheets: dict[str, Path] = {}
-    for path in form_paths:
-        try:
-            doc = load_yaml(path)
-        except DefinitionError as exc:
-            problems += exc.problems
-            continue
-        found = schema_problems(path, doc, FORM)
-        if found:
-            problems += found
-            continue
+    for path, doc in checked_documents(form_paths, FORM, problems):
         definition, found = _build_definition(path, doc, measures)
         problems += found
         if definition.id in forms:

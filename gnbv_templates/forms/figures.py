@@ -32,7 +32,6 @@ from gnbv_templates.forms.model import DERIVED, Cell, FormLayout
 
 Key = tuple[str, str]
 INF = math.inf
-NON_NEGATIVE = ("count", "money", "decimal", "percent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +68,9 @@ class Figures:
 
 
 def _unknown(cell: Cell | None) -> pr.Interval:
-    """What an empty part may be: nothing below zero for amounts and counts."""
-    if cell is not None and cell.measure.type in NON_NEGATIVE:
+    """What an empty part may be: nothing below its kind's minimum where that is zero (amounts, counts)."""
+    minimum = None if cell is None else cell.measure.kind.minimum
+    if minimum is not None and minimum >= 0:
         return pr.Interval(0.0, INF)
     return pr.Interval(-INF, INF)
 
@@ -236,7 +236,7 @@ def stated_deltas(layout: FormLayout, found: Figures) -> dict[Key, tuple[float, 
         cell = layout.cells.get(key)
         if cell is None or cell.formula is None or not ex.is_linear(cell.formula):
             continue
-        if cell.measure.type not in ("count", "money", "decimal"):
+        if not cell.measure.additive:
             continue
         computed = _evaluate(layout, cell.formula, {k: v for k, v in found.values.items() if k != key})
         stated = found.values[key].value

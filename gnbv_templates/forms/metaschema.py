@@ -6,13 +6,15 @@ is reported at its line instead of being silently ignored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from cerberus import Validator
 
+from gnbv_templates.errors import DefinitionError
 from gnbv_templates.forms.model import MEASURE_KINDS
-from gnbv_templates.forms.yamlsource import line_of
+from gnbv_templates.forms.yamlsource import line_of, load_yaml
 
 CODE = {"type": "string", "regex": r"[0-9A-Za-z][0-9A-Za-z._-]{0,15}", "empty": False}
 CODE_LIST = {"type": "list", "schema": CODE, "minlength": 1}
@@ -140,6 +142,23 @@ UNITS = {
         },
     },
 }
+
+
+def checked_documents(paths: Iterable[Path], schema: dict[str, Any], problems: list[str]
+                      ) -> Iterator[tuple[Path, Any]]:
+    """Each file that parses and satisfies schema, in order; what is wrong with the others goes to
+    ``problems`` (all of it, not the first), so the caller must run through every file."""
+    for path in paths:
+        try:
+            doc = load_yaml(path)
+        except DefinitionError as exc:
+            problems += exc.problems
+            continue
+        found = schema_problems(path, doc, schema)
+        if found:
+            problems += found
+            continue
+        yield path, doc
 
 
 def schema_problems(path: Path, document: Any, schema: dict[str, Any]) -> list[str]:

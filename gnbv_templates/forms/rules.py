@@ -18,9 +18,8 @@ from gnbv_templates.errors import DefinitionError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
 from gnbv_templates.forms.cache import cached
-from gnbv_templates.forms.metaschema import CODE, TEXT, schema_problems
+from gnbv_templates.forms.metaschema import CODE, TEXT, checked_documents
 from gnbv_templates.forms.resources import rules_dir
-from gnbv_templates.forms.yamlsource import load_yaml
 
 MISSING = ("note", "skip", "zero")
 
@@ -143,21 +142,11 @@ def _load_rules(directory: Path, files: list[Path]) -> RuleSet:
     problems: list[str] = []
     out = RuleSet()
     seen: dict[str, str] = {}
-    for path in files:
-        try:
-            doc = load_yaml(path)
-        except DefinitionError as exc:
-            problems += exc.problems
-            continue
-        found = schema_problems(path, doc, RULES_FILE)
-        if not found:
-            out.refinements += [
-                Refinement(raw["form"], _tuple(raw.get("rows")), _tuple(raw.get("cols")), dict(raw["schema"]))
-                for raw in doc.get("cells", [])
-            ]
-        if found:
-            problems += found
-            continue
+    for path, doc in checked_documents(files, RULES_FILE, problems):
+        out.refinements += [
+            Refinement(raw["form"], _tuple(raw.get("rows")), _tuple(raw.get("cols")), dict(raw["schema"]))
+            for raw in doc.get("cells", [])
+        ]
         for index, raw in enumerate(doc.get("rules", [])):
             line = doc["rules"].lines[index]
             for params in raw.get("each") or [{}]:
