@@ -9,6 +9,7 @@ import sys
 
 from gnbv_templates.findings.codes import CODES
 from gnbv_templates.findings.messages import table
+from gnbv_templates.findings.render import text
 
 _KINDS = {
     "structure": "Cấu trúc tệp và trang (structure of the file and its sheets)",
@@ -22,7 +23,6 @@ _KINDS = {
     "period": "Đối chiếu giữa các kỳ, rules/periods/*.yaml (across periods)",
     "internal": "Lỗi của chương trình (the program's own fault)",
 }
-_SEVERITY = {"error": "lỗi", "warning": "cảnh báo", "info": "thông tin"}
 
 
 def _cell(text: str) -> str:
@@ -47,7 +47,7 @@ def findings_markdown() -> str:
     for kind in kinds:
         out += [f"## {_KINDS.get(kind, kind)}", "", "| mã | mức độ | tiếng Việt | English |", "|---|---|---|---|"]
         for code in (c for c in CODES.values() if c.kind == kind):
-            out.append(f"| `{code.code}` | {_SEVERITY.get(code.severity, code.severity)} | "
+            out.append(f"| `{code.code}` | {text('severity.' + code.severity).lower()} | "
                        f"{_cell(vi[code.code])} | {_cell(en[code.code])} |")
         out.append("")
     return "\n".join(out)
