@@ -360,19 +360,11 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
                                 "(--include-errors). Số liệu tổng hợp chưa đáng tin cậy.", red)
         row += 1
     row += 1
-    titles = ("Tệp", "Đơn vị", "Mã", "Kỳ", "Trạng thái", "Số lỗi", "Được dùng", "Lý do / SHA-256")
-    for col, title in enumerate(titles):
-        ws.write_string(row, col, title, head)
-    for read in result.included:
-        row += 1
-        values = (read.name, read.unit_name, read.unit, read.period, status_label(read.status), read.errors, "Có",
-                  f"SHA-256 {read.sha256}")
-        _row(ws, row, values, cell)
-    for read, why in result.excluded:
-        row += 1
-        _row(ws, row, (read.name, read.unit_name, read.unit, read.period, status_label(read.status), read.errors,
-                       "Không",
-                       f"{why} · SHA-256 {read.sha256}"), cell)
+    files = [(r, "Có", f"SHA-256 {r.sha256}") for r in result.included]
+    files += [(r, "Không", f"{why} · SHA-256 {r.sha256}") for r, why in result.excluded]
+    row = _table(ws, row, ("Tệp", "Đơn vị", "Mã", "Kỳ", "Trạng thái", "Số lỗi", "Được dùng", "Lý do / SHA-256"),
+                 [(r.name, r.unit_name, r.unit, r.period, status_label(r.status), r.errors, used, note)
+                  for r, used, note in files], head, cell)
     row += 2
     ws.write_string(row, 0, "Đơn vị chưa nộp", bold)
     for unit in c.missing:
@@ -382,22 +374,22 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
     ws.write_string(row, 0, "Chỉ tiêu không cộng được (tỷ lệ, điểm %, ghi chú nhập tay): để trống trong biểu "
                             "tổng hợp; giá trị của từng đơn vị dưới đây để cán bộ tổng hợp tự tính theo quyền số.",
                     bold)
-    row += 1
-    for col, title in enumerate(("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Giá trị")):
-        ws.write_string(row, col, title, head)
-    for code, form, r, col_code, value in result.non_additive:
-        row += 1
-        _row(ws, row, (code, form, r, col_code, value), cell)
+    row = _table(ws, row + 1, ("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Giá trị"), result.non_additive, head, cell)
     if result.stated:
         row += 2
         ws.write_string(row, 0, "Tổng do đơn vị ghi tay khi chưa đủ số liệu thành phần: đã cộng vào biểu tổng hợp "
                                 "như đơn vị ghi (ô tổng tương ứng của biểu tổng hợp cũng là số ghi tay).", bold)
+        _table(ws, row + 1, ("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Tổng ghi tay"), result.stated, head, cell)
+
+
+def _table(ws: Any, row: int, titles: tuple[str, ...], rows: list, head: Any, style: Any) -> int:
+    """A heading row then one row per entry; returns the last row written."""
+    for col, title in enumerate(titles):
+        ws.write_string(row, col, title, head)
+    for values in rows:
         row += 1
-        for col, title in enumerate(("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Tổng ghi tay")):
-            ws.write_string(row, col, title, head)
-        for code, form, r, col_code, value in result.stated:
-            row += 1
-            _row(ws, row, (code, form, r, col_code, value), cell)
+        _row(ws, row, tuple(values), style)
+    return row
 
 
 def _row(ws: Any, row: int, values: tuple, style: Any) -> None:
