@@ -76,12 +76,12 @@ def after_folder(folder: FolderReport, args: argparse.Namespace) -> int:
         for result in folder.results:
             if not result.unit:
                 continue
-            seen = register.known(result.sha256)
-            if seen is not None:
-                receipt = register.add(Path(result.path))
+            # the folder run has hashed every file already
+            if register.known(result.sha256) is not None:
+                receipt = register.add(Path(result.path), sha256=result.sha256)
             else:
                 report = validate(result.path, catalog=catalog, rules=rules)
-                receipt = register.add(report)
+                receipt = register.add(report, sha256=result.sha256)
                 if result.annotated:
                     report.annotate(result.annotated, lang=lang)
                 if not report.ok:

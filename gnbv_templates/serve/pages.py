@@ -26,6 +26,7 @@ from gnbv_templates.report.result_sheet import kind_name
 from . import jobs as jb
 from .render import PageError, lang_of, page
 from .submit import (
+    check_period,
     default_period,
     job_of,
     periods,
@@ -157,8 +158,7 @@ async def generate_response(request: Request, form: Any) -> Response:
         head = units.get(unit)
     except UsageError as exc:
         raise PageError(exc.message, exc.english) from None
-    if period not in {p for p, _ in periods("vi")}:
-        raise PageError(f"Kỳ báo cáo không hợp lệ: {period[:20]!r}.", f"Invalid period {period[:20]!r}.")
+    check_period(period)
     folder = Path(tempfile.mkdtemp(prefix="sinh-", dir=request.app.state.root))
     cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
     try:

@@ -61,15 +61,21 @@ def job_of(request: Request, kind: str) -> jb.Job:
     return job
 
 
-async def start_validation(request: Request) -> jb.Job:
-    form = await read_form(request)
-    job = jobs_of(request).new("validate", lang_of(request))
+async def _uploaded_job(request: Request, form: Any, kind: str) -> tuple[jb.Job, Intake]:
+    """A new job holding the form's uploads; no job is left behind when they are refused."""
+    job = jobs_of(request).new(kind, lang_of(request))
     try:
         intake = await take_uploads(form, job.folder / "bieu_nhan")
     except BaseException:
         jobs_of(request).drop(job)
         raise
     job.total, job.skipped = len(intake.stored), intake.skipped
+    return job, intake
+
+
+async def start_validation(request: Request) -> jb.Job:
+    form = await read_form(request)
+    job, intake = await _uploaded_job(request, form, "validate")
     jobs_of(request).start(job, lambda j: jb.validate_files(j, intake.stored))
     return job
 
@@ -85,15 +91,8 @@ async def start_consolidation(request: Request) -> jb.Job:
                             f"Unit {parent} has no units below it to consolidate.")
     except UsageError as exc:
         raise PageError(exc.message, exc.english) from None
-    if period not in {p for p, _ in periods("vi")}:
-        raise PageError(f"Kỳ báo cáo không hợp lệ: {period[:20]!r}.", f"Invalid period {period[:20]!r}.")
-    job = jobs_of(request).new("consolidate", lang_of(request))
-    try:
-        intake = await take_uploads(form, job.folder / "bieu_nhan")
-    except BaseException:
-        jobs_of(request).drop(job)
-        raise
-    job.total, job.skipped = len(intake.stored), intake.skipped
+    check_period(period)
+    job, intake = await _uploaded_job(request, form, "consolidate")
     jobs_of(request).start(job, lambda j: jb.consolidate_files(j, intake.folder, parent, period))
     return job
 
@@ -159,6 +158,12 @@ def periods(lang: str, today: dt.date | None = None) -> list[tuple[str, str]]:
         out.append((str(y), text("period.year", lang, y=y)))
         out.append((f"{y}-H1", text("period.half", lang, y=y)))
     return out
+
+
+def check_period(period: str) -> None:
+    """A period the pages offer, or the sentence refusing it."""
+    if period not in {p for p, _ in periods("vi")}:
+        raise PageError(f"Kỳ báo cáo không hợp lệ: {period[:20]!r}.", f"Invalid period {period[:20]!r}.")
 
 
 def default_period(today: dt.date | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gnbv_templates.findings import text as program_text
+
 LANGS = ("vi", "en")
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -48,8 +50,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "findings": ("Các phát hiện", "Findings"),
     "no_findings": ("Không có lỗi hay cảnh báo nào.", "No errors or warnings."),
     "severity": ("Mức độ", "Severity"),
-    "severity.error": ("Lỗi", "Error"),
-    "severity.warning": ("Cảnh báo", "Warning"),
     "form": ("Biểu", "Form"),
     "cell": ("Ô", "Cell"),
     "message": ("Nội dung", "Message"),
@@ -151,6 +151,12 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def text(key: str, lang: str, **params: object) -> str:
-    vi, en = _TEXT.get(key, (key, key))
+    """A page's text; what every output says alike (the severities, ...) comes from the program's tables."""
+    if key not in _TEXT:
+        try:
+            return program_text(key, lang, **params)
+        except KeyError:
+            return key
+    vi, en = _TEXT[key]
     chosen = en if lang == "en" else vi
     return chosen.format(**params) if params else chosen
