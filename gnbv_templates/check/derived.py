@@ -12,7 +12,6 @@ checked only against the parts that are there (they may not exceed it), and note
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from gnbv_templates.check.base import Check
@@ -25,6 +24,7 @@ from gnbv_templates.forms.figures import Figures, Mismatch, figures
 from gnbv_templates.forms.model import Cell
 from gnbv_templates.forms.precision import rounded_like
 from gnbv_templates.read.coerce import coerce
+from gnbv_templates.read.formulas import formula_key
 
 Key = tuple[str, str]
 
@@ -148,10 +148,4 @@ def _declaration(state: FormState, formula: ex.Node) -> str:
 
 
 def _same_formula(found: str, ours: str) -> bool:
-    return found == ours or _formula_key(found) == _formula_key(ours)
-
-
-@lru_cache(maxsize=16_384)
-def _formula_key(text: str) -> str:
-    """A formula as compared: every return of one form repeats the same few thousand texts."""
-    return text.lstrip("=").replace("$", "").replace(" ", "").replace("_xlfn.", "").upper()
+    return found == ours or formula_key(found) == formula_key(ours)

@@ -29,16 +29,15 @@ from gnbv_templates.findings import ERROR, WARNING, Finding, Phrase, make
 from gnbv_templates.forms.model import DERIVED, INPUT
 from gnbv_templates.generate.writer import DERIVED_FILL, INPUT_FILL
 from gnbv_templates.outputs import atomic_path
-from gnbv_templates.read.formulas import harmless
+from gnbv_templates.read.formulas import formula_key, harmless
 from gnbv_templates.read.identify import RESULT_SHEET
 from gnbv_templates.read.reader import MAX_COLS, MAX_ROWS, open_return
 from gnbv_templates.read.safety import printable, refuse, shown_name
 from gnbv_templates.read.sheetxml import formula_cells
-from gnbv_templates.report.result_sheet import write_result_sheet
+from gnbv_templates.report.result_sheet import AMBER, RED, write_cell, write_result_sheet
 
 AUTHOR = "gnbv"
 _KEPT = "\n────────\n"  # between a comment the file already had and ours
-RED, AMBER = "FFC7CE", "FFE699"
 BLUE = "DDEBF7"  # a note (a total stated instead of computed): marked, not a fault
 
 # openpyxl parses the return itself here: only with defusedxml does it refuse an XML entity bomb
@@ -174,10 +173,6 @@ _ITEM = f"\\s*(?:{_PLAIN_REF.pattern}|{_LITERAL.pattern})\\s*"
 _PLAIN_LIST = re.compile(f"{_ITEM}(?:,{_ITEM})*")
 
 
-def _formula_key(text: str) -> str:
-    return text.lstrip("=").replace("$", "").replace(" ", "").replace("_xlfn.", "").upper()
-
-
 def _plain_reference(text: str | None) -> bool:
     """A defined name or validation source that only points at cells of this workbook, or a constant."""
     if text is None:
@@ -210,7 +205,7 @@ def _our_formulas(report: Outcome) -> dict[tuple[str, str], str]:
     for state in report.forms.values():
         formulas = state.layout.excel_formulas
         for cell in state.layout.derived_order:
-            ours[(state.sheet, state.address(cell.row, cell.col))] = _formula_key(formulas[(cell.row, cell.col)])
+            ours[(state.sheet, state.address(cell.row, cell.col))] = formula_key(formulas[(cell.row, cell.col)])
     return ours
 
 
@@ -221,12 +216,12 @@ def _disarm_cell(sheet: str, cell: Any, grid: list[list[Any]], ours: dict[tuple[
         return None
     text = value.text if isinstance(value, ArrayFormula) else value if isinstance(value, str) else ""
     where = (sheet, cell.coordinate)
-    if isinstance(value, str) and where in ours and (_formula_key(value) == ours[where] or
+    if isinstance(value, str) and where in ours and (formula_key(value) == ours[where] or
                                                        (kinds.get(where) == DERIVED and harmless(value))):
         return None  # the form's own formula, or one of its kind moved with its rows: it computes, no more
     r, c = cell.row - 1, cell.column - 1
     cached = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
-    _keep(cell, _cell_value(cached))
+    write_cell(cell, cached)  # the file's own value, as a value: text stays text, raw
     return _removed(sheet, cell.coordinate, text or "=…", cached, kinds.get(where))
 
 
@@ -235,20 +230,6 @@ def _drop_names(names: Any) -> None:
     for name in list(names):
         if not _plain_reference(names[name].value):
             del names[name]
-
-
-def _keep(cell: Any, value: Any) -> None:
-    """A data cell of the file gets its own value back, as a value: text stays text, raw."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
-def _cell_value(value: Any) -> Any:
-    """What calamine read, as a cell of the copy holds it (dates and times as text)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 def _removed(sheet: str, address: str, formula: str, cached: Any, kind: str | None) -> Finding:
