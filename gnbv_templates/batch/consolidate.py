@@ -262,7 +262,7 @@ class RunningSums:
                 if exact is None:
                     listed.append((unit, form, key[0], key[1], value))
                 else:
-                    self._count((form, *key), *exact, sign)
+                    _count_into(self.cells, (form, *key), *exact, sign)
         if sign < 0:
             self.non_additive.pop(unit, None)
             self.b15.pop(unit, None)
@@ -272,9 +272,6 @@ class RunningSums:
         row = self._b15_row(unit, totals)
         if row:
             self.b15[unit] = row
-
-    def _count(self, key: tuple[str, str, str], exact: int, fraction: int, sign: int) -> None:
-        _count_into(self.cells, key, exact, fraction, sign)
 
     def _b15_row(self, unit: str, totals: dict[tuple[str, str], Any] | None) -> dict[tuple[str, str], Any]:
         """The form listing the units below (Biểu 15) has a row per unit: that unit's own total row."""
