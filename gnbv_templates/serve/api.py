@@ -16,7 +16,6 @@ from . import jobs as jb
 from .pages import consolidation_of, generate_response
 from .render import PageError, page
 from .submit import jobs_of, read_form, start_consolidation, start_validation
-from .texts import text
 
 
 async def api_validate(request: Request) -> Response:
@@ -91,9 +90,9 @@ async def api_generate(request: Request) -> Response:
         try:
             body = await request.json()
         except ValueError:
-            raise PageError(text("error.bad_form", "vi"), text("error.bad_form", "en")) from None
+            raise PageError.keyed("error.bad_form") from None
         if not isinstance(body, dict):
-            raise PageError(text("error.bad_form", "vi"), text("error.bad_form", "en"))
+            raise PageError.keyed("error.bad_form")
         return await generate_response(request, _JsonForm(body))
     return await generate_response(request, await read_form(request))
 

@@ -63,6 +63,11 @@ class PageError(Exception):
         super().__init__(message)
         self.message, self.english, self.status = message, english or message, status
 
+    @classmethod
+    def keyed(cls, key: str) -> PageError:
+        """The refusal whose sentence is a text of the pages, in both languages."""
+        return cls(text(key, "vi"), text(key, "en"))
+
 
 def error_response(request: Request, message_vi: str, message_en: str, status: int) -> Response:
     lang = lang_of(request)

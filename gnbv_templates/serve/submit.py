@@ -31,14 +31,14 @@ async def read_form(request: Request) -> Any:
         if "Too many files" in str(getattr(exc, "message", "") or getattr(exc, "detail", "")):
             raise PageError(f"Quá nhiều tệp trong một lần gửi: tối đa {MAX_FILES} biểu.",
                             f"Too many files in one upload: at most {MAX_FILES} workbooks.") from None
-        raise PageError(text("error.bad_form", "vi"), text("error.bad_form", "en")) from None
+        raise PageError.keyed("error.bad_form") from None
 
 
 async def take_uploads(form: Any, folder: Path) -> Intake:
     intake = Intake(folder)
     uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
     if not uploads:
-        raise PageError(text("error.no_files", "vi"), text("error.no_files", "en"))
+        raise PageError.keyed("error.no_files")
     try:
         for upload in uploads:
             await intake.add(upload)
