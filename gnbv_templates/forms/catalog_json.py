@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from xlsxwriter.utility import xl_col_to_name
+
 from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.context import sample_context
 from gnbv_templates.forms.model import NA, Cell, ColumnDef, FormDefinition, FormLayout, Row
@@ -54,19 +56,13 @@ def _column(layout: FormLayout, col: ColumnDef) -> dict[str, Any]:
     d = layout.definition
     return {"code": col.code, "label": col.label, "heading": list(col.heading),
             "unit": col.measure or (None if d.row_measures else d.measure),
-            "address": _letters(layout.col_index[col.code])}
+            "address": xl_col_to_name(layout.col_index[col.code])}
 
 
 def _cell(cell: Cell) -> dict[str, Any]:
     return {"row": cell.row, "col": cell.col, "kind": cell.kind, "address": cell.address,
             "measure": cell.measure.name,
             **({"declaration": cell.declaration, "from": cell.axis} if cell.formula else {})}
-
-
-def _letters(col: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
-    return xl_col_to_name(col)
 
 
 def catalog_json(catalog: Catalog, context: dict[str, Any] | None = None) -> dict[str, Any]:

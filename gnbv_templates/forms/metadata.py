@@ -63,9 +63,12 @@ class Metadata:
             out.append((key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
         return out
 
+    def text(self) -> str:
+        """Every field on its own line: what the digest and the signature are computed over."""
+        return "\n".join(f"{k}={v}" for k, v in self.items())
+
     def digest(self) -> str:
-        text = "\n".join(f"{k}={v}" for k, v in self.items())
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return hashlib.sha256(self.text().encode()).hexdigest()[:16]
 
     @classmethod
     def from_items(cls, items: dict[str, Any]) -> Metadata:
@@ -73,9 +76,10 @@ class Metadata:
         for key in KEYS:
             raw = items.get(key, "")
             raw = "" if raw is None else str(raw)
-            values[key] = json.loads(raw) if key in ("children", "forms", "locked") and raw else raw
-            if key in ("children", "forms", "locked") and not raw:
-                values[key] = []
+            if key in ("children", "forms", "locked"):
+                values[key] = json.loads(raw) if raw else []
+            else:
+                values[key] = raw
         return cls(**values)
 
 

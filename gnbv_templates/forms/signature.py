@@ -39,7 +39,7 @@ def load_key(path: Path | str | None = None) -> bytes | None:
 
 def signed_text(meta: Metadata) -> bytes:
     """What is signed: every metadata field, the form list with each form's fingerprint included."""
-    return _DOMAIN + "\n".join(f"{k}={v}" for k, v in meta.items()).encode("utf-8")
+    return _DOMAIN + meta.text().encode("utf-8")
 
 
 def sign(meta: Metadata, key: bytes) -> str:
