@@ -20,7 +20,7 @@ from gnbv_templates.read.safety import os_error_text
 class Skipped:
     path: str
     reason: str  # stable: special-file, link-outside, link-broken, link-to-folder, vanished, os-error, not-a-workbook,
-    #                      hidden, own-output
+    #                      hidden (our own earlier outputs are passed over without a word)
     message: str  # in Vietnamese
     message_en: str
 
@@ -40,10 +40,9 @@ _WHY = {
 
 
 def _skip(path: Path, reason: str, detail: str = "", detail_en: str = "") -> Skipped:
-    vi, en = _WHY.get(reason, (detail, detail_en))
     if reason == "os-error":
-        vi, en = f"không đọc được: {detail}", f"cannot be read: {detail_en}"
-    return Skipped(str(path), reason, vi, en)
+        return Skipped(str(path), reason, f"không đọc được: {detail}", f"cannot be read: {detail_en}")
+    return Skipped(str(path), reason, *_WHY[reason])
 
 
 def scan(folder: Path, exclude: Path | None = None) -> tuple[list[Path], list[Skipped]]:
