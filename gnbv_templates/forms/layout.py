@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gnbv_templates.forms import expressions as ex
@@ -20,8 +21,6 @@ from gnbv_templates.forms.model import (
     row_level,
 )
 
-TEXT_TYPES = ("text", "choice")
-
 
 def expand_rows(definition: FormDefinition, context: dict[str, Any]) -> list[RowDef]:
     """Repeated rows become one row per item of their Jinja ``over`` expression."""
@@ -34,22 +33,13 @@ def expand_rows(definition: FormDefinition, context: dict[str, Any]) -> list[Row
         items = list(render.evaluate(over, context) or [])
         for index, item in enumerate(items):
             local = {**context, name: item, "loop": {"index": index + 1, "index0": index}}
-            out.append(
-                RowDef(
-                    code=render.render(row.code, local).strip(),
-                    label=render.render(row.label, local).strip(),
-                    stt=render.render(row.stt, local).strip(),
-                    measure=row.measure,
-                    parent=row.parent,
-                    part_of=row.part_of,
-                    formula=row.formula,
-                    section=row.section,
-                    na=row.na,
-                    required=row.required,
-                    bold=row.bold,
-                    line=row.line,
-                )
-            )
+            out.append(replace(
+                row,
+                code=render.render(row.code, local).strip(),
+                label=render.render(row.label, local).strip(),
+                stt=render.render(row.stt, local).strip(),
+                repeat=None,
+            ))
     return out
 
 
@@ -115,7 +105,7 @@ def _kind(row: Row, col: ColumnDef, measure: Measure) -> tuple[str, ex.Node | No
     """A cell's kind, and for a derived cell its declaration bound to the cell (and which axis it is from)."""
     if row.section or col.code in row.na:
         return NA, None, None
-    if measure.type in TEXT_TYPES:
+    if not measure.numeric:  # text and choices are typed in, never computed
         return INPUT, None, None
     kind, formula, axis = _choose(row, col.formula)
     if formula is not None:
