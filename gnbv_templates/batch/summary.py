@@ -31,18 +31,15 @@ def rows(results: list[FileResult], completeness: Completeness | None) -> list[d
                     "note": note or r.message})
 
     if completeness is not None:
-        for unit in [*sorted(completeness.chosen), *[u.code for u in completeness.missing]]:
-            chosen = completeness.chosen.get(unit)
-            if chosen is None:
-                missing = next(u for u in completeness.missing if u.code == unit)
-                out.append({"unit": missing.code, "unit_name": missing.name, "status": status_label(MISSING),
-                            "status_code": MISSING, "period": "",
-                            "errors": 0, "warnings": 0, "file": "", "annotated": "", "note": ""})
-                continue
+        for unit in sorted(completeness.chosen):
             note = ""
             if unit in completeness.duplicates:
                 note = f"{len(completeness.duplicates[unit])} bản nộp; " + completeness.duplicates[unit][0].reason
-            add(chosen, note)
+            add(completeness.chosen[unit], note)
+        for missing in completeness.missing:  # a unit has a chosen return or is missing, never both
+            out.append({"unit": missing.code, "unit_name": missing.name, "status": status_label(MISSING),
+                        "status_code": MISSING, "period": "",
+                        "errors": 0, "warnings": 0, "file": "", "annotated": "", "note": ""})
         for choices in completeness.duplicates.values():
             for choice in choices[1:]:
                 add(choice.result, choice.reason)
