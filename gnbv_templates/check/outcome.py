@@ -8,7 +8,7 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from gnbv_templates.findings import ERROR, WARNING, Finding
-from gnbv_templates.forms.figures import Figures
+from gnbv_templates.forms.figures import Figure, Figures
 from gnbv_templates.forms.model import FormLayout
 from gnbv_templates.read.identify import Identified
 from gnbv_templates.read.structure import Located
@@ -26,10 +26,14 @@ class FormState:
     # the figures as the report states them (empty is not zero; totals typed over their formulas)
     figures: Figures | None = None
 
+    def figure(self, key: Key) -> Figure | None:
+        """A cell's figure as the report states it (None if empty, or before the figures are read)."""
+        return self.figures.get(key) if self.figures is not None else None
+
     def number(self, key: Key) -> float | None:
         """A cell's number: an input; a derived cell as the report states it (a stated total where one was
         typed, and what depends on it computed from it), else as recomputed from the inputs."""
-        figure = self.figures.get(key) if self.figures is not None else None
+        figure = self.figure(key)
         if figure is not None and (figure.stated or key in self.derived):
             return figure.value
         value = self.derived.get(key) if key in self.derived else self.inputs.get(key)

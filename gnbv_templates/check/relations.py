@@ -12,7 +12,6 @@ from gnbv_templates.check.context import CheckContext, cell_finding
 from gnbv_templates.check.outcome import FormState
 from gnbv_templates.findings import Finding
 from gnbv_templates.forms import precision as pr
-from gnbv_templates.forms.figures import Figure
 from gnbv_templates.forms.model import DERIVED, INPUT
 
 _VALUED = (INPUT, DERIVED)
@@ -39,11 +38,7 @@ def _parts(state: FormState) -> Iterator[Finding]:
                 continue
             if not part.measure.numeric or part.measure.type == "percent":
                 continue
-            a, b = _figure(state, (row.code, col.code)), _figure(state, (row.part_of, col.code))
+            a, b = state.figure((row.code, col.code)), state.figure((row.part_of, col.code))
             if a is not None and b is not None and not pr.holds(a.interval, "<=", b.interval):
                 yield cell_finding(state, part, "relation.part-exceeds-whole", value=a.value, expected=b.value,
                                    params={"whole": row.part_of})
-
-
-def _figure(state: FormState, key: tuple[str, str]) -> Figure | None:
-    return state.figures.get(key) if state.figures is not None else None

@@ -138,8 +138,7 @@ def _operand(rule: Rule, ref: ex.Ref, forms: dict[str, FormState]) -> _Operand:
         raise _Missing(f"{ref}")
     if state.located.cell(cell.row, cell.col) is None or cell.measure.name in rule.skip_measures:
         raise _Missing(f"{ref}")
-    figure = state.figures.get((cell.row, cell.col)) if state.figures is not None else None
-    return _Operand((form, cell.row, cell.col), figure)
+    return _Operand((form, cell.row, cell.col), state.figure((cell.row, cell.col)))
 
 
 def _operands(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node,
