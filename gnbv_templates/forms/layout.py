@@ -60,7 +60,8 @@ def balanced_sum(terms: list[ex.Node]) -> ex.Node:
 
 def concrete_rows(definition: FormDefinition, context: dict[str, Any]) -> list[Row]:
     defs = expand_rows(definition, context)
-    repeated = {r.code for r in defs} - {r.code for r in definition.rows}
+    by_code = {r.code: r for r in defs}
+    repeated = set(by_code) - {r.code for r in definition.rows}
     rows = []
     for row in defs:
         formula = _children_sum(row.code, defs) if row.formula == "children" else row.formula
@@ -69,7 +70,7 @@ def concrete_rows(definition: FormDefinition, context: dict[str, Any]) -> list[R
                 code=row.code,
                 label=row.label,
                 stt=row.stt,
-                level=row_level(defs, row.code),
+                level=row_level(by_code, row.code),
                 parent=row.parent,
                 part_of=row.part_of,
                 measure=row.measure,

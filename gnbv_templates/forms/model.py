@@ -10,7 +10,7 @@ the consolidator all work from ``FormLayout``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -301,8 +301,8 @@ def child_form(definitions: Iterable[FormDefinition]) -> FormDefinition | None:
     return next((d for d in definitions if d.rows_per_child), None)
 
 
-def row_level(row_defs: list[RowDef] | list[Row], code: str) -> int:
-    by_code = {r.code: r for r in row_defs}
+def row_level(by_code: Mapping[str, RowDef | Row], code: str) -> int:
+    """How deep a row sits under its parents (rows by code, made once by the caller: a form may have hundreds)."""
     level, seen = 0, {code}
     current = by_code.get(code)
     while current is not None:
