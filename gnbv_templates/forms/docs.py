@@ -1,10 +1,11 @@
 """docs/forms.md, generated from the catalog so it cannot drift from it.
 
-Regenerate with ``python -m gnbv_templates.forms_doc > docs/forms.md``.
+Regenerate with ``python -m gnbv_templates.forms.docs > docs/forms.md``.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -22,7 +23,7 @@ def forms_markdown(catalog: Catalog) -> str:
         "# Danh mục biểu mẫu",
         "",
         f"Phiên bản danh mục **{data['version']}**. Tệp này được sinh từ `templates/*.yaml` "
-        "(`python -m gnbv_templates.forms_doc > docs/forms.md`); đừng sửa tay.",
+        "(`python -m gnbv_templates.forms.docs > docs/forms.md`); đừng sửa tay.",
         "",
         "Ký hiệu ô: **nhập** (đơn vị điền), **tính** (công thức, khóa).",
         "",
@@ -81,8 +82,6 @@ def _generic(declaration: str | None) -> str:
     """Show a bound declaration by its codes only: ``[02, 1] + [05, 1]`` → ``[02] + [05]``."""
     if not declaration:
         return ""
-    import re
-
     rows = re.findall(r"\[([^,\]]+), ([^\]]+)\]", declaration)
     if rows and len({r for r, _ in rows}) == 1:
         return re.sub(r"\[[^,\]]+, ([^\]]+)\]", r"[\1]", declaration)
