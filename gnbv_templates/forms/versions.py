@@ -23,15 +23,6 @@ def versions_dir(templates: Path | None = None) -> Path:
     return (templates or templates_dir()) / "versions"
 
 
-def kept_versions(templates: Path | None = None) -> list[str]:
-    """The versions whose definitions are kept, oldest first."""
-    root = versions_dir(templates)
-    if not root.is_dir():
-        return []
-    found = [p.name for p in root.iterdir() if _VERSION.fullmatch(p.name) and (p / "catalog.yaml").is_file()]
-    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
-
-
 def catalog_for(version: str, templates: Path | None = None) -> tuple[Catalog, RuleSet] | None:
     """The catalog and rules of an earlier version, or None when that version is not kept."""
     if not _VERSION.fullmatch(str(version or "")):
