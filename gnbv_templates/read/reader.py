@@ -101,7 +101,6 @@ class ReturnFile:
         self._grids: dict[str, list[list[Any]]] = {}
         self._xml: dict[str, bytes | None] = {}
         self._safe: set[str] = set()
-        self._formula_cache: dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]] | None] = {}
         self._mark_cache: dict[str, SheetMarks | None] = {}
 
     def _open(self) -> None:
@@ -212,20 +211,12 @@ class ReturnFile:
         if self.kind == "ods":
             return {}
         try:
-            book = ElementTree.fromstring(self._archive.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(self._archive.read("xl/_rels/workbook.xml.rels"))
+            return sheet_parts(self._archive)
         except UnreadableFile:
             raise
         except (KeyError, *_PARSE_ERRORS) as exc:
             raise refuse("unreadable", f"Tệp {self.name} thiếu cấu trúc bảng tính.",
                          f"{self.name}: broken workbook structure ({type(exc).__name__}).") from None
-        targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG}Relationship")}
-        out = {}
-        for sheet in book.iter(f"{_NS_MAIN}sheet"):
-            target = targets.get(sheet.get(f"{_NS_REL}id"), "") or ""
-            absolute = target.startswith("/")
-            out[sheet.get("name", "")] = target.lstrip("/") if absolute else posixpath.normpath(f"xl/{target}")
-        return out
 
     def _sheet_xml(self, sheet: str) -> bytes | None:
         if sheet not in self._xml:
@@ -279,17 +270,11 @@ class ReturnFile:
         return set() if found is None else found[1]
 
     def _formulas(self, sheet: str) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]] | None:
-        if sheet in self._formula_cache:
-            return self._formula_cache[sheet]
-        out: tuple[dict[tuple[int, int], str], set[tuple[int, int]]] | None = None
         if self.kind == "ods":
             table = self._ods_tables.get(sheet)
-            out = (table.formulas, table.uncached) if table else None
-        else:
-            marks = self._marks(sheet)
-            out = None if marks is None else (marks.formulas, marks.uncached)
-        self._formula_cache[sheet] = out
-        return out
+            return (table.formulas, table.uncached) if table else None
+        marks = self._marks(sheet)  # read once per sheet, kept
+        return None if marks is None else (marks.formulas, marks.uncached)
 
     def _marks(self, sheet: str) -> SheetMarks | None:
         """Formulas, computed values and errors of a sheet, read from its XML by a parser (sheetxml)."""
@@ -435,6 +420,19 @@ def odf_formula(text: str) -> str:
             continue
         out.append(_ODF_REF.sub(ref, piece).replace(";", ","))
     return "".join(out)
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → zip member of its XML, as the workbook's relationships say (xlsx family)."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG}Relationship")}
+    out = {}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_NS_REL}id"), "") or ""
+        absolute = target.startswith("/")
+        out[sheet.get("name", "")] = target.lstrip("/") if absolute else posixpath.normpath(f"xl/{target}")
+    return out
 
 
 def open_return(path: Path | str) -> ReturnFile:

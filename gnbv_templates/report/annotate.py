@@ -31,7 +31,7 @@ from gnbv_templates.generate.writer import DERIVED_FILL, INPUT_FILL
 from gnbv_templates.outputs import atomic_path
 from gnbv_templates.read.formulas import formula_key, harmless
 from gnbv_templates.read.identify import RESULT_SHEET
-from gnbv_templates.read.reader import MAX_COLS, MAX_ROWS, open_return
+from gnbv_templates.read.reader import MAX_COLS, MAX_ROWS, open_return, sheet_parts
 from gnbv_templates.read.safety import printable, refuse, shown_name
 from gnbv_templates.read.sheetxml import formula_cells
 from gnbv_templates.report.result_sheet import AMBER, RED, write_cell, write_result_sheet
@@ -257,13 +257,9 @@ def _restore_cached_values(path: Path, original: Any) -> None:
 
     The saved sheets are read with an XML parser (sheetxml's expat, no DTD); each formula cell is
     written anew with its value."""
-    saved = open_return(path)
-    try:
-        parts = {part: sheet for sheet, part in saved._sheet_parts.items()}
-    finally:
-        saved.close()
     tmp = path.with_suffix(".patch")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        parts = {part: sheet for sheet, part in sheet_parts(zin).items()}  # what openpyxl just wrote
         for info in zin.infolist():
             data = zin.read(info)
             sheet = parts.get(info.filename)
