@@ -1,10 +1,13 @@
 """What a command loads: checking one file must not pay for the web server, the batch layer, the register
-or openpyxl (with numpy under it), which take longer to import than the check itself takes.  And the
-public API still answers every name it lists, loaded on first use."""
+or openpyxl (with numpy under it), which take longer to import than the check itself takes; nor for
+XlsxWriter (a reader has no use for a writer); nor, once the definitions are compiled and cached, for the
+YAML parser and cerberus that compile them.  And the public API still answers every name it lists, loaded on
+first use."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,18 +15,20 @@ from pathlib import Path
 import gnbv_templates as gnbv
 from gnbv_templates.forms.resources import examples_dir
 
-HEAVY = ("starlette", "uvicorn", "openpyxl", "numpy", "gnbv_templates.batch", "gnbv_templates.register",
-         "gnbv_templates.serve.app", "gnbv_templates.report.annotate", "gnbv_templates.generate.pack")
+HEAVY = ("starlette", "uvicorn", "openpyxl", "numpy", "xlsxwriter", "gnbv_templates.batch", "gnbv_templates.register",
+         "gnbv_templates.serve.app", "gnbv_templates.report.annotate", "gnbv_templates.generate")
+COMPILING = ("yaml", "cerberus")  # what turns definition files into objects: not needed when those are cached
 
 
-def _loaded_after(code: str) -> set[str]:
+def _loaded_after(code: str, cache: Path | None = None) -> set[str]:
+    env = {**os.environ, "GNBV_CACHE_DIR": str(cache)} if cache else None
     out = subprocess.run([sys.executable, "-c", code + "\nimport json, sys; print(json.dumps(sorted(sys.modules)))"],
-                         capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+                         capture_output=True, text=True, check=True, env=env).stdout.splitlines()[-1]
     return set(json.loads(out))
 
 
-def _heavy(modules: set[str]) -> set[str]:
-    return {m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)}
+def _heavy(modules: set[str], heavy: tuple[str, ...] = HEAVY) -> set[str]:
+    return {m for m in modules if any(m == h or m.startswith(h + ".") for h in heavy)}
 
 
 def test_importing_the_package_loads_no_layer() -> None:
@@ -31,11 +36,15 @@ def test_importing_the_package_loads_no_layer() -> None:
     assert not {m for m in loaded if m.startswith("gnbv_templates.") and m != "gnbv_templates.version"}
 
 
-def test_validating_one_file_loads_nothing_heavy() -> None:
+def test_validating_one_file_loads_nothing_heavy(tmp_path: Path) -> None:
     path = examples_dir() / "returns" / "huyen_chi_lang_2025-H1_sach.xlsx"
-    loaded = _loaded_after(f"from gnbv_templates.cli.main import main\nassert main(['validate', {str(path)!r}]) == 0")
+    code = f"from gnbv_templates.cli.main import main\nassert main(['validate', {str(path)!r}]) == 0"
+    compiled = _loaded_after(code, tmp_path)  # an empty cache: the definitions are parsed and checked
+    assert set(COMPILING) <= compiled
+    loaded = _loaded_after(code, tmp_path)  # then read from the cache
     assert "gnbv_templates.report.validate" in loaded  # the check did run
     assert _heavy(loaded) == set()
+    assert _heavy(loaded, COMPILING) == set()
 
 
 def test_writing_the_annotated_copy_loads_openpyxl(tmp_path: Path) -> None:

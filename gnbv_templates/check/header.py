@@ -6,13 +6,12 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from gnbv_templates.check.base import Check
 from gnbv_templates.check.context import CheckContext
 from gnbv_templates.check.outcome import FormState
 from gnbv_templates.findings import Finding, make
 from gnbv_templates.forms import render
+from gnbv_templates.forms.a1 import xl_rowcol_to_cell
 from gnbv_templates.read.identify import expected_mark
 
 

@@ -11,8 +11,6 @@ the form model.
 
 from __future__ import annotations
 
-from xlsxwriter.utility import xl_cell_to_rowcol
-
 from gnbv_templates.check.base import Check
 from gnbv_templates.check.context import CheckContext
 from gnbv_templates.check.derived import DerivedCheck
@@ -27,6 +25,7 @@ from gnbv_templates.check.signature import SignatureCheck
 from gnbv_templates.check.values import ValuesCheck
 from gnbv_templates.errors import GnbvError
 from gnbv_templates.findings import Finding, make, shown_text
+from gnbv_templates.forms.a1 import xl_cell_to_rowcol
 from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.rules import RuleSet
 from gnbv_templates.read.identify import identify

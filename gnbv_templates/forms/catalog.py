@@ -245,7 +245,6 @@ def _build_definition(
         columns=tuple(columns),
         rows=tuple(rows),
         path=path,
-        raw=doc,
     )
     problems += _check_definition(definition, doc, measures)
     return definition, problems

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name
-
+from gnbv_templates.forms.a1 import xl_col_to_name
 from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.context import sample_context
 from gnbv_templates.forms.model import NA, Cell, ColumnDef, FormDefinition, FormLayout, Row

@@ -16,9 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from gnbv_templates.forms import expressions as ex
+from gnbv_templates.forms.a1 import xl_rowcol_to_cell
 
 INPUT, DERIVED, NA = "input", "derived", "na"
 # the sheet columns before a form's data columns: STT, the item's label, its code, its measure (row_measures)
@@ -195,7 +194,6 @@ class FormDefinition:
     columns: tuple[ColumnDef, ...]
     rows: tuple[RowDef, ...]
     path: Path
-    raw: dict[str, Any] = field(repr=False, default_factory=dict)
     rows_per_child: bool = False  # one row per child unit under a total row (``sum: children``), e.g. Biểu 15
 
     @property

@@ -1,14 +1,18 @@
 """YAML loading that remembers where every key and item came from.
 
 Definitions are edited by people; an error must point at a file and a line.
+
+PyYAML is imported when a file is first parsed, not with this module: a
+process whose definitions come from the cache (forms/cache.py) parses no
+YAML and should not pay the ~15 ms PyYAML takes to import.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-import yaml
 
 from gnbv_templates.errors import DefinitionError
 
@@ -25,39 +29,40 @@ class LineList(list):
     line: int
 
 
-# libyaml's parser when PyYAML was built with it (about ten times faster); the same safe constructors
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@cache
+def _loader(yaml: ModuleType) -> Any:
+    """The safe loader, recording lines; libyaml's parser when PyYAML was built with it (about ten times
+    faster), with the same safe constructors."""
 
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _Loader(_Base):
-    pass
+    class Loader(base):
+        pass
 
+    def construct_mapping(loader: Any, node: Any) -> LineDict:
+        loader.flatten_mapping(node)
+        out = LineDict()
+        out.lines = {}
+        out.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in out:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"khóa trùng lặp {key!r}", key_node.start_mark
+                )
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.lines[key] = key_node.start_mark.line + 1
+        return out
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    out = LineDict()
-    out.lines = {}
-    out.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"khóa trùng lặp {key!r}", key_node.start_mark
-            )
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = key_node.start_mark.line + 1
-    return out
+    def construct_sequence(loader: Any, node: Any) -> LineList:
+        out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+        out.lines = [child.start_mark.line + 1 for child in node.value]
+        out.line = node.start_mark.line + 1
+        return out
 
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    out.lines = [child.start_mark.line + 1 for child in node.value]
-    out.line = node.start_mark.line + 1
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    return Loader
 
 
 def load_yaml(path: Path) -> Any:
@@ -66,8 +71,10 @@ def load_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError([f"{path}: không đọc được tệp ({exc})"]) from exc
+    import yaml  # here, not above: see the module's doc
+
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_loader(yaml))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0

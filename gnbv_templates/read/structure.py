@@ -12,9 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name
-
 import gnbv_templates.findings as fd
+from gnbv_templates.forms.a1 import xl_col_to_name
 from gnbv_templates.forms.model import FormLayout
 
 SCAN_ROWS = 400
