@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from gnbv_templates.findings import ERROR, WARNING, Finding
+from gnbv_templates.forms.a1 import xl_rowcol_to_cell
 from gnbv_templates.forms.figures import Figure, Figures
 from gnbv_templates.forms.model import FormLayout
 from gnbv_templates.read.identify import Identified

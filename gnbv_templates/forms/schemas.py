@@ -14,8 +14,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from cerberus import Validator
-
 from gnbv_templates.forms.model import Cell
 
 Check = Callable[[Any], tuple[str, ...]]
@@ -38,7 +36,10 @@ def cell_schema(cell: Cell, refinement: dict[str, Any] | None = None, choices: t
 
 def cerberus_errors(schema: dict[str, Any], value: Any) -> tuple[str, ...]:
     """The rules cerberus says ``value`` breaks (the reference implementation)."""
-    validator = Validator({"v": schema})
+    import cerberus  # here, not above: only the test of the compiled checks asks the reference, and
+    # importing cerberus costs ~30 ms of every `gnbv validate` (see forms/metaschema.py)
+
+    validator = cerberus.Validator({"v": schema})
     if validator.validate({"v": value}):
         return ()
     rules = []
