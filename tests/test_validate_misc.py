@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gnbv_templates.forms.notation import format_vn, parse_text
 from gnbv_templates.forms.resources import examples_dir
-from gnbv_templates.forms.schemas import cerberus_errors, compile_schema
+from gnbv_templates.forms.schemas import cerberus_errors, compile_schema, passing_numbers
 from gnbv_templates.report.validate import validate
 
 RETURNS = examples_dir() / "returns"
@@ -107,3 +107,18 @@ def test_compiled_checks_agree_with_cerberus(schema, value):
     if "allowed" in schema and schema["type"] != "string":
         schema["allowed"] = [a for a in schema["allowed"] if not isinstance(a, str)] or [1]
     assert compile_schema(schema)(value) == cerberus_errors(schema, value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(schema=SCHEMAS, value=st.one_of(st.integers(-10, 200), st.floats(-10, 200, allow_nan=False)))
+def test_numbers_passed_without_a_call_are_numbers_the_check_passes(schema, value):
+    # values.py skips the compiled check for a number inside passing_numbers: it must be one the check passes
+    passing = passing_numbers(schema)
+    if passing is None:
+        assert set(schema) - {"type", "min", "max", "nullable"} or schema["type"] == "string"
+        return
+    low, high, whole = passing
+    if (type(value) is int or (type(value) is float and not whole)) and low <= value <= high:
+        assert compile_schema(schema)(value) == ()
+    else:
+        assert compile_schema(schema)(value) != ()

@@ -19,7 +19,6 @@ from gnbv_templates.check.context import CheckContext, cell_finding
 from gnbv_templates.check.outcome import FormState
 from gnbv_templates.findings import Finding, Phrase
 from gnbv_templates.forms import expressions as ex
-from gnbv_templates.forms.compute import evaluator
 from gnbv_templates.forms.figures import Figures, Mismatch, figures
 from gnbv_templates.forms.model import Cell
 from gnbv_templates.forms.precision import rounded_like
@@ -37,8 +36,6 @@ class DerivedCheck(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for state in ctx.forms.values():
-            numbers = {key: value for key, value in state.inputs.items() if isinstance(value, int | float)}
-            state.derived = evaluator(state.layout).run(numbers)
             yield from _form(ctx, state)
 
 
@@ -49,6 +46,7 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     errors = ctx.ret.error_cells(sheet)
     rows, cols = state.located.rows, state.located.cols
     gone = formulas is not None  # the formula is known to be gone, not merely unseen
+    ours = layout.excel_formulas
     typed: dict[Key, float] = {}
     unusable: dict[Key, Any] = {}  # text or an error value where the formula was
     for cell in layout.derived_order:
@@ -57,21 +55,29 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
             continue
         text = formulas.get((r, c)) if formulas is not None else None
         if text is not None:  # the formula is there: the spreadsheet computes it; our value is the truth anyway
-            yield from _altered(state, cell, text)
+            if text != ours[(cell.row, cell.col)] and (found := _altered(state, cell, text)) is not None:
+                yield found
             continue
-        raw = errors[(r, c)] if errors and (r, c) in errors else (  # an error value: shown as it is
-            grid[r][c] if r < len(grid) and c < len(grid[r]) else None)
-        _read(cell, raw, gone, typed, unusable)
+        _read(cell, _raw(grid, errors, r, c), gone, typed, unusable)
     inputs = {key: value for key, value in state.inputs.items() if isinstance(value, int | float)}
     state.figures = figures(layout, inputs, typed)
-    yield from _verdicts(state, state.figures, typed, unusable, gone)
+    if typed or unusable:
+        yield from _verdicts(state, state.figures, typed, unusable, gone)
 
 
-def _altered(state: FormState, cell: Cell, text: str) -> Iterator[Finding]:
+def _raw(grid: list[list[Any]], errors: dict[tuple[int, int], str], r: int, c: int) -> Any:
+    """What a cell holds: its error value shown as it is, or its value."""
+    if errors and (r, c) in errors:
+        return errors[(r, c)]
+    return grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+
+
+def _altered(state: FormState, cell: Cell, text: str) -> Finding | None:
     """A formula present but not ours (where the rows are in place to compare it)."""
     want = state.layout.excel_formulas[(cell.row, cell.col)]
     if text and state.located.in_place and not _same_formula(text, want):
-        yield cell_finding(state, cell, "derived.formula-altered", value="=" + text.lstrip("="), expected=want)
+        return cell_finding(state, cell, "derived.formula-altered", value="=" + text.lstrip("="), expected=want)
+    return None
 
 
 def _read(cell: Cell, raw: Any, gone: bool, typed: dict[Key, float], unusable: dict[Key, Any]) -> None:

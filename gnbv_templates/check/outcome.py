@@ -7,6 +7,7 @@ from typing import Any
 
 from gnbv_templates.findings import ERROR, WARNING, Finding
 from gnbv_templates.forms.a1 import xl_rowcol_to_cell
+from gnbv_templates.forms.compute import evaluator
 from gnbv_templates.forms.figures import Figure, Figures
 from gnbv_templates.forms.model import FormLayout
 from gnbv_templates.read.identify import Identified
@@ -21,9 +22,20 @@ class FormState:
     sheet: str
     located: Located
     inputs: dict[Key, Any] = field(default_factory=dict)  # coerced input values (numbers and text)
-    derived: dict[Key, float | None] = field(default_factory=dict)  # recomputed
     # the figures as the report states them (empty is not zero; totals typed over their formulas)
     figures: Figures | None = None
+    _derived: dict[Key, float | None] | None = field(default=None, repr=False)
+
+    @property
+    def derived(self) -> dict[Key, float | None]:
+        """Every derived cell recomputed from the inputs (an empty input counts as zero, as a sheet does).
+
+        Computed when first asked for, once the inputs are read: the checks themselves use the figures, and
+        only reports, consolidation and the register need these."""
+        if self._derived is None:
+            numbers = {key: value for key, value in self.inputs.items() if isinstance(value, int | float)}
+            self._derived = evaluator(self.layout).run(numbers)
+        return self._derived
 
     def figure(self, key: Key) -> Figure | None:
         """A cell's figure as the report states it (None if empty, or before the figures are read)."""

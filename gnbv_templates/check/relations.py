@@ -12,7 +12,9 @@ from gnbv_templates.check.context import CheckContext, cell_finding
 from gnbv_templates.check.outcome import FormState
 from gnbv_templates.findings import Finding
 from gnbv_templates.forms import precision as pr
-from gnbv_templates.forms.model import DERIVED, INPUT
+from gnbv_templates.forms.model import DERIVED, INPUT, Cell, FormLayout
+
+Key = tuple[str, str]
 
 _VALUED = (INPUT, DERIVED)
 
@@ -27,7 +29,20 @@ class RelationsCheck(Check):
 
 
 def _parts(state: FormState) -> Iterator[Finding]:
-    layout = state.layout
+    values = state.figures.values if state.figures is not None else {}
+    for part, key, whole_key, whole_row in _pairs(state.layout):
+        a, b = values.get(key), values.get(whole_key)
+        if a is not None and b is not None and not pr.holds_span(a.lo, a.hi, "<=", b.lo, b.hi):
+            yield cell_finding(state, part, "relation.part-exceeds-whole", value=a.value, expected=b.value,
+                               params={"whole": whole_row})
+
+
+def _pairs(layout: FormLayout) -> list[tuple[Cell, Key, Key, str]]:
+    """Each "of which" cell with its whole: once per layout."""
+    found = layout.memo.get(_pairs)
+    if found is not None:
+        return found
+    found = []
     for row in layout.rows:
         if not row.part_of or row.part_of not in layout.rows_by_code:
             continue
@@ -38,7 +53,6 @@ def _parts(state: FormState) -> Iterator[Finding]:
                 continue
             if not part.measure.numeric or part.measure.type == "percent":
                 continue
-            a, b = state.figure((row.code, col.code)), state.figure((row.part_of, col.code))
-            if a is not None and b is not None and not pr.holds(a.interval, "<=", b.interval):
-                yield cell_finding(state, part, "relation.part-exceeds-whole", value=a.value, expected=b.value,
-                                   params={"whole": row.part_of})
+            found.append((part, (row.code, col.code), (row.part_of, col.code), row.part_of))
+    layout.memo[_pairs] = found
+    return found

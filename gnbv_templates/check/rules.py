@@ -12,7 +12,7 @@ single rule that cannot run is a result of its own (``rule.not-evaluated``), not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gnbv_templates.check.base import Check
@@ -22,10 +22,12 @@ from gnbv_templates.findings import Finding, Phrase, make, rule_templates
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import precision as pr
 from gnbv_templates.forms.figures import Figure
-from gnbv_templates.forms.model import DERIVED, INPUT, FormLayout
+from gnbv_templates.forms.model import DERIVED, INPUT, Cell, FormLayout
 from gnbv_templates.forms.rules import Rule
 
 Place = tuple[str, str, str]  # form, row, col
+Key = tuple[str, str]
+_ZERO = Figure(0.0, 0.0, 0.0)
 
 
 class _Missing(Exception):
@@ -36,10 +38,19 @@ class _Empty(Exception):
     """Not enough figures to evaluate this instance of a rule."""
 
 
-@dataclass
-class _Operand:
-    place: Place
-    figure: Figure | None  # None: the cell is empty
+@dataclass(frozen=True, slots=True)
+class _Instance:
+    """One instance of a rule (the rule itself, or one of its rows or columns) compiled against the layouts:
+    which cells it reads, left side first (None: a cell it names is absent or no number in these layouts),
+    and each side as one function of their figures."""
+
+    places: tuple[tuple[str, Key], ...] | None
+    n_left: int
+    left: pr.SpanFn
+    right: pr.SpanFn
+    at: ex.Node
+    anchor: Key
+    totals: bool  # every cell a total computed along the rule's own axis
 
 
 class RulesCheck(Check):
@@ -49,17 +60,42 @@ class RulesCheck(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         level = ctx.identified.issue.unit.level
         refused = _refused_cells(ctx.forms)
+        sheet = _Figures(ctx.forms)
         for rule in ctx.ruleset.rules:
             if not _applies(rule, level, ctx.forms):
                 continue
-            yield from _rule(rule, ctx.forms, refused)
+            yield from _rule(rule, ctx.forms, sheet, refused)
 
 
-def _rule(rule: Rule, forms: dict[str, FormState], refused: set[Place]) -> Iterator[Finding]:
-    short: list[tuple[str, str]] = []  # (row, col) where some figures were missing
-    for left, right, at in _instances(rule, forms):
+class _Figures:
+    """The figures of every form, and where a form lost some of its rows or columns, for one return."""
+
+    def __init__(self, forms: dict[str, FormState]) -> None:
+        self.values = {form: state.figures.values if state.figures is not None else {}
+                       for form, state in forms.items()}
+        self.located = {form: state.located for form, state in forms.items()}
+        self.whole = all(_whole(state) for state in forms.values())
+
+    def operands(self, places: tuple[tuple[str, Key], ...]) -> list[Figure | None]:
+        if not self.whole:
+            for form, (row, col) in places:
+                if self.located[form].cell(row, col) is None:
+                    raise _Missing(f"{form}[{row}, {col}]")
+        return [self.values[form].get(key) for form, key in places]
+
+
+def _whole(state: FormState) -> bool:
+    """Every row and column of the form found in the sheet: no cell a rule reads can be absent."""
+    located, layout = state.located, state.layout
+    return all(code in located.rows for code in layout.rows_by_code) and \
+        all(col.code in located.cols for col in layout.columns)
+
+
+def _rule(rule: Rule, forms: dict[str, FormState], sheet: _Figures, refused: set[Place]) -> Iterator[Finding]:
+    short: list[Key] = []  # (row, col) where some figures were missing
+    for instance in _instances(rule, forms):
         try:
-            found = _apply(rule, left, right, at, forms)
+            found = _apply(rule, instance, sheet, forms)
         except _Missing:
             # per row or column, a rule simply does not apply where its cells are absent
             if rule.for_each is None:
@@ -83,13 +119,25 @@ def _refused_cells(forms: dict[str, FormState]) -> set[Place]:
             for m in state.figures.mismatches}
 
 
+# what each rule reads, and its compiled instances per set of layouts: shared by every return
+_USED: dict[int, tuple[Rule, frozenset[str]]] = {}
+_COMPILED: dict[tuple[int, tuple[int, ...]], tuple[Rule, tuple[FormLayout, ...], list[_Instance]]] = {}
+
+
+def _used(rule: Rule) -> frozenset[str]:
+    found = _USED.get(id(rule))
+    if found is None or found[0] is not rule:
+        forms = {r.form for r in ex.refs(rule.left)} | {r.form for r in ex.refs(rule.right)} | {rule.form}
+        found = _USED[id(rule)] = (rule, frozenset(f for f in forms if f))
+    return found[1]
+
+
 def _applies(rule: Rule, level: str, forms: dict[str, FormState]) -> bool:
     if rule.levels is not None and level not in rule.levels:
         return False
     if rule.form and rule.form not in forms:
         return False
-    used = {r.form for r in ex.refs(rule.left)} | {r.form for r in ex.refs(rule.right)} | {rule.form}
-    return not any(f and (f not in forms or _blank(forms[f])) for f in used)
+    return not any(f not in forms or _blank(forms[f]) for f in _used(rule))
 
 
 def _blank(state: FormState) -> bool:
@@ -97,15 +145,20 @@ def _blank(state: FormState) -> bool:
     return state.figures is not None and not state.figures.values
 
 
-def _instances(rule: Rule, forms: dict[str, FormState]) -> Iterable[tuple[ex.Node, ex.Node, ex.Node]]:
-    if rule.for_each is None:
-        return _bind(rule, None)
-    layout = forms[rule.form].layout  # type: ignore[index]
-    key = ("rule", rule.id)  # bound once per layout, kept with it
-    found = layout.memo.get(key)
-    if found is None:
-        found = layout.memo[key] = list(_bind(rule, layout))
-    return found
+def _instances(rule: Rule, forms: dict[str, FormState]) -> list[_Instance]:
+    """The rule's instances compiled against the layouts of this return, once per set of layouts."""
+    used = sorted(_used(rule))
+    layouts = tuple(forms[f].layout for f in used)
+    key = (id(rule), tuple(id(layout) for layout in layouts))
+    found = _COMPILED.get(key)
+    if found is None or found[0] is not rule or found[1] != layouts:
+        by_form = dict(zip(used, layouts, strict=True))
+        instances = [_compile(rule, left, right, at, by_form) for left, right, at in
+                     _bind(rule, by_form[rule.form] if rule.for_each else None)]  # type: ignore[index]
+        if len(_COMPILED) > 4096:
+            _COMPILED.clear()
+        found = _COMPILED[key] = (rule, layouts, instances)
+    return found[2]
 
 
 def _bind(rule: Rule, layout: FormLayout | None) -> Iterator[tuple[ex.Node, ex.Node, ex.Node]]:
@@ -127,74 +180,74 @@ def _bind(rule: Rule, layout: FormLayout | None) -> Iterator[tuple[ex.Node, ex.N
                    ex.bind(at, axis="row", col=col.code))
 
 
-def _operand(rule: Rule, ref: ex.Ref, forms: dict[str, FormState]) -> _Operand:
-    """A cell as rules see it: its figure (None if empty); _Missing where a rule cannot use it."""
-    form = ref.form or rule.form or ""
-    state = forms.get(form)
-    if state is None:
-        raise _Missing(form)
-    cell = state.layout.cells.get((ref.row or "", ref.col or ""))
-    if cell is None or cell.kind not in (INPUT, DERIVED) or not cell.measure.numeric:
-        raise _Missing(f"{ref}")
-    if state.located.cell(cell.row, cell.col) is None or cell.measure.name in rule.skip_measures:
-        raise _Missing(f"{ref}")
-    return _Operand((form, cell.row, cell.col), state.figure((cell.row, cell.col)))
-
-
-def _operands(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node,
-              forms: dict[str, FormState]) -> dict[Place, Figure]:
-    """The figures of one instance, after the rule's missing-value strategy; _Empty if it does not run."""
-    sides = [[_operand(rule, r, forms) for r in ex.refs(node)] for node in (left, right)]
-    every = sides[0] + sides[1]
-    if all(o.figure is None for o in every):
-        raise _Empty()  # nothing to check here: not a finding, not a note
-    if rule.for_each and all(sides) and _computed_totals_only(rule, every, forms):
-        raise _Empty()
-    if any(o.figure is None for o in every):
-        _when_missing(rule, sides, at)
-    zero = Figure(0.0, pr.Interval.exact(0.0))
-    return {o.place: o.figure if o.figure is not None else zero for o in every}
-
-
-def _when_missing(rule: Rule, sides: list[list[_Operand]], at: ex.Node) -> None:
-    """Some operand is empty: the rule runs with zeros only if it says so and each side has a figure."""
-    known = [not side or any(o.figure is not None for o in side) for side in sides]
-    if rule.missing != "zero" or not all(known):
-        anchor = next(iter(ex.refs(at)))
-        raise _Empty((anchor.row or "", anchor.col or ""))
-
-
-def _computed_totals_only(rule: Rule, every: list[_Operand], forms: dict[str, FormState]) -> bool:
-    """On a row (column) of totals of the rows (columns) below, with nothing stated there."""
+def _compile(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node, layouts: dict[str, FormLayout]) -> _Instance:
+    refs = [*ex.refs(left), *ex.refs(right)]
+    cells = [_cell(rule, ref, layouts) for ref in refs]
+    places = None if any(c is None for c in cells) else tuple(
+        (ref.form or rule.form or "", (c.row, c.col)) for ref, c in zip(refs, cells, strict=True))  # type: ignore[union-attr]
     axis = "row" if rule.for_each == "row" else "col"
-    for o in every:
-        cell = forms[o.place[0]].layout.cells[o.place[1:]]
-        if cell.kind != DERIVED or cell.axis != axis or (o.figure is not None and o.figure.stated):
-            return False
-    return True
+    totals = all(c is not None and c.kind == DERIVED and c.axis == axis for c in cells)
+    counter = iter(range(len(refs)))
+
+    def leaf(_: ex.Ref) -> pr.SpanFn:
+        index = next(counter)  # references are compiled in the order ex.refs lists them
+        return lambda spans: spans[index]
+
+    anchor = next(iter(ex.refs(at)))
+    return _Instance(places, len(list(ex.refs(left))), pr.compile_span(left, leaf), pr.compile_span(right, leaf),
+                     at, (anchor.row or "", anchor.col or ""), totals)
 
 
-def _apply(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node, forms: dict[str, FormState]) -> Finding | None:
-    figures = _operands(rule, left, right, at, forms)
-    default = rule.form or ""
+def _cell(rule: Rule, ref: ex.Ref, layouts: dict[str, FormLayout]) -> Cell | None:
+    """A cell as rules may use it; None where a rule cannot (absent, not a number, a measure it skips)."""
+    layout = layouts.get(ref.form or rule.form or "")
+    cell = None if layout is None else layout.cells.get((ref.row or "", ref.col or ""))
+    if cell is None or cell.kind not in (INPUT, DERIVED) or not cell.measure.numeric:
+        return None
+    return None if cell.measure.name in rule.skip_measures else cell
 
-    def figure(ref: ex.Ref) -> Figure:
-        return figures[(ref.form or default, ref.row or "", ref.col or "")]
 
+def _operands(rule: Rule, instance: _Instance, sheet: _Figures) -> list[Figure]:
+    """The figures of one instance, after the rule's missing-value strategy; _Empty if it does not run."""
+    if instance.places is None:
+        raise _Missing(rule.id)
+    found = sheet.operands(instance.places)
+    if all(f is None for f in found):
+        raise _Empty()  # nothing to check here: not a finding, not a note
+    if rule.for_each and instance.totals and _totals_only(instance, found):
+        raise _Empty()  # on a row (column) of totals of the rows (columns) below, with nothing stated there
+    if any(f is None for f in found):
+        return _when_missing(rule, instance, found)
+    return found  # type: ignore[return-value]
+
+
+def _totals_only(instance: _Instance, found: list[Figure | None]) -> bool:
+    """Both sides read totals computed along the rule's axis, and none of them was stated."""
+    return 0 < instance.n_left < len(found) and not any(f is not None and f.stated for f in found)
+
+
+def _when_missing(rule: Rule, instance: _Instance, found: list[Figure | None]) -> list[Figure]:
+    """Some operand is empty: the rule runs with zeros only if it says so and each side has a figure."""
+    n = instance.n_left
+    known = [not side or any(f is not None for f in side) for side in (found[:n], found[n:])]
+    if rule.missing != "zero" or not all(known):
+        raise _Empty(instance.anchor)
+    return [f if f is not None else _ZERO for f in found]
+
+
+def _apply(rule: Rule, instance: _Instance, sheet: _Figures, forms: dict[str, FormState]) -> Finding | None:
+    figures = _operands(rule, instance, sheet)
     exact = rule.precision == "exact"
-
-    def span(r: ex.Ref) -> pr.Interval:
-        return pr.Interval.exact(figure(r).value) if exact else figure(r).interval
-
-    a_span, b_span = pr.evaluate(left, span), pr.evaluate(right, span)
-    a, b = ex.evaluate(left, lambda r: figure(r).value), ex.evaluate(right, lambda r: figure(r).value)
-    if a_span is None or b_span is None or a is None or b is None:
+    spans = [(f.value, f.value, f.value) for f in figures] if exact else [(f.value, f.lo, f.hi) for f in figures]
+    a_span, b_span = instance.left(spans), instance.right(spans)
+    if a_span is None or b_span is None:
         return None
+    a, b = a_span[0], b_span[0]
     slack = rule.tol_abs + rule.tol_rel * max(abs(a), abs(b)) if rule.tolerance_declared or exact else 0.0
-    if pr.holds(a_span, rule.op, b_span, slack):
+    if pr.holds_span(a_span[1], a_span[2], rule.op, b_span[1], b_span[2], slack):
         return None
-    decimals = max((pr.stated_decimals(f.value) for f in figures.values()), default=0)
-    return _failed(rule, at, forms, round(a, decimals), round(b, decimals))
+    decimals = max((pr.stated_decimals(f.value) for f in figures), default=0)
+    return _failed(rule, instance.at, forms, round(a, decimals), round(b, decimals))
 
 
 def _failed(rule: Rule, at: ex.Node, forms: dict[str, FormState], a: float, b: float) -> Finding:

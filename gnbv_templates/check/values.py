@@ -16,11 +16,15 @@ from gnbv_templates.check.outcome import FormState, Key
 from gnbv_templates.findings import CODES, ERROR, Finding, make
 from gnbv_templates.forms.model import Cell, FormLayout
 from gnbv_templates.forms.rules import RuleSet
-from gnbv_templates.forms.schemas import cell_schema, compile_schema
+from gnbv_templates.forms.schemas import cell_schema, compile_schema, passing_numbers
 from gnbv_templates.read.coerce import Coerced, coerce
 from gnbv_templates.read.formulas import harmless
 
-Plan = list[tuple[Cell, Key, Any, dict, bool, bool]]
+# each input cell: its key, compiled check, schema, numeric?, whole numbers?, the numbers its check passes
+Passing = tuple[float, float, tuple[type, ...]]
+Plan = list[tuple[Cell, Key, Any, dict, bool, bool, Passing]]
+_INF = math.inf
+_NONE_PASS: Passing = (0.0, -1.0, ())  # no number skips the call
 # compiled checks by what defines them (measure, required, allowed values, refinement): shared by every file
 _SCHEMAS: dict[tuple[Any, ...], tuple[Any, dict]] = {}
 # per (rule set, layout): each input cell with its compiled check, kept while both live
@@ -95,23 +99,33 @@ def _formula_in_input(state: FormState, cell: Cell, formula: str, raw: Any, valu
 def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     sheet = _Sheet(ctx, state.sheet)
     rows, cols = state.located.rows, state.located.cols
-    grid, formulas, inputs = sheet.grid, sheet.formulas, state.inputs
-    for cell, key, check, schema, numeric, count in plan(ctx.ruleset, state.layout):
+    grid, formulas, inputs = sheet.grid, sheet.formulas or {}, state.inputs
+    height = len(grid)
+    for cell, key, check, schema, numeric, count, passing in plan(ctx.ruleset, state.layout):
         r, c = rows.get(cell.row), cols.get(cell.col)
         if r is None or c is None:
             continue
-        raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
-        problem = None
-        if type(raw) is float and numeric and math.isfinite(raw):  # the common case, without ceremony
-            value: Any = int(raw) if count and raw.is_integer() else raw
-        else:
-            value, problem = yield from _unusual(sheet, state, cell, raw, (r, c))
-        if formulas is not None and (r, c) in formulas:
-            yield from _formula_in_input(state, cell, formulas[(r, c)], raw, value)
+        raw = grid[r][c] if r < height and c < len(grid[r]) else None
+        if type(raw) is not float or not numeric or not -_INF < raw < _INF or (r, c) in formulas:
+            yield from _cell(sheet, state, cell, raw, (r, c), check, schema, count)
+            continue
+        value = int(raw) if count and raw.is_integer() else raw  # the common case, without ceremony
         inputs[key] = value
-        failed = check(value)
-        if failed:
-            yield from _schema_findings(state, cell, failed, value, schema, problem)
+        if type(value) not in passing[2] or not passing[0] <= value <= passing[1]:
+            yield from _schema_findings(state, cell, check(value), value, schema, None)
+
+
+def _cell(sheet: _Sheet, state: FormState, cell: Cell, raw: Any, at: tuple[int, int], check: Any,
+          schema: dict, count: bool) -> Iterator[Finding]:
+    """Any cell but a plain number where a number belongs: text, an error, a formula typed in, a date…"""
+    if type(raw) is float and cell.measure.numeric and math.isfinite(raw):  # a number, from a formula typed in
+        value, problem = (int(raw) if count and raw.is_integer() else raw), None
+    else:
+        value, problem = yield from _unusual(sheet, state, cell, raw, at)
+    if sheet.formulas is not None and at in sheet.formulas:
+        yield from _formula_in_input(state, cell, sheet.formulas[at], raw, value)
+    state.inputs[(cell.row, cell.col)] = value
+    yield from _schema_findings(state, cell, check(value), value, schema, problem)
 
 
 class _Sheet:
@@ -157,12 +171,24 @@ def plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
         return found[2]
     refine = ruleset.refinement
     choices = {c.code: c.choices for c in layout.columns}
-    out = [(cell, (cell.row, cell.col), *_compiled(layout.id, cell, refine, choices),
-            cell.measure.numeric, cell.measure.kind.value == "integer") for cell in layout.inputs]
+    out = []
+    for cell in layout.inputs:
+        check, schema = _compiled(layout.id, cell, refine, choices)
+        out.append((cell, (cell.row, cell.col), check, schema, cell.measure.numeric,
+                    cell.measure.kind.value == "integer", _passing(schema)))
     if len(_PLANS) > 256:
         _PLANS.clear()
     _PLANS[key] = (ruleset, layout, out)
     return out
+
+
+def _passing(schema: dict) -> Passing:
+    """The numbers the loop may take as passing without calling the cell's check."""
+    found = passing_numbers(schema)
+    if found is None:
+        return _NONE_PASS
+    low, high, whole = found
+    return low, high, (int,) if whole else (int, float)
 
 
 def _compiled(form: str, cell: Cell, refine: Any, choices: dict) -> tuple[Any, dict]:

@@ -22,7 +22,7 @@ to make of a mismatch is the validator's business.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,17 +32,40 @@ from gnbv_templates.forms.model import DERIVED, Cell, FormLayout
 
 Key = tuple[str, str]
 INF = math.inf
+Step = Callable[[Mapping[Key, "Figure"]], "pr.Span | None"]
 
 
-@dataclass(frozen=True, slots=True)
 class Figure:
-    value: float  # the number shown: typed, or computed with empty parts counted as zero (as a sheet shows it)
-    interval: pr.Interval  # what it stands for; unbounded where parts are missing
-    stated: bool = False  # a typed value in a derived cell, used as the figure
+    """A figure: the number shown (typed, or computed with empty parts counted as zero, as a sheet shows it),
+    the interval it stands for (unbounded where parts are missing), and whether it is a typed value in a
+    derived cell, used as the figure.  One is made for every cell of every return: a plain slotted class."""
+
+    __slots__ = ("hi", "lo", "stated", "value")
+
+    def __init__(self, value: float, lo: float, hi: float, stated: bool = False) -> None:
+        self.value, self.lo, self.hi, self.stated = value, lo, hi, stated
+
+    @classmethod
+    def of(cls, value: float, interval: pr.Interval, stated: bool = False) -> Figure:
+        return cls(value, interval.lo, interval.hi, stated)
+
+    @property
+    def interval(self) -> pr.Interval:
+        return pr.Interval(self.lo, self.hi)
 
     @property
     def bounded(self) -> bool:
-        return math.isfinite(self.interval.lo) and math.isfinite(self.interval.hi)
+        return -INF < self.lo < INF and -INF < self.hi < INF
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Figure):
+            return NotImplemented
+        return (self.value, self.lo, self.hi, self.stated) == (other.value, other.lo, other.hi, other.stated)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Figure({self.value!r}, [{self.lo!r}, {self.hi!r}]{', stated' if self.stated else ''})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,64 +90,86 @@ class Figures:
         return self.values.get(key)
 
 
-def _unknown(cell: Cell | None) -> pr.Interval:
+def _unknown(cell: Cell | None) -> tuple[float, float]:
     """What an empty part may be: nothing below its kind's minimum where that is zero (amounts, counts)."""
     minimum = None if cell is None else cell.measure.kind.minimum
     if minimum is not None and minimum >= 0:
-        return pr.Interval(0.0, INF)
-    return pr.Interval(-INF, INF)
+        return 0.0, INF
+    return -INF, INF
 
 
-def _evaluate(layout: FormLayout, formula: ex.Node, figures: Mapping[Key, Figure]
-              ) -> tuple[float, pr.Interval] | None:
-    """(point, interval) of a declaration from the figures so far; None if nothing is known."""
-    keys, linear, plain = _shape(layout, formula)
-    found = [figures.get(key) for key in keys]
-    if all(f is None for f in found):
-        return None
-    if plain:  # a sum of cells, the common case: no tree to walk
-        return _sum(layout, keys, found)
-    if not linear and any(f is None or not f.bounded for f in found):
-        return None  # a ratio of what is not fully known is not known at all
-
-    def point(ref: ex.Ref) -> float:
-        fig = figures.get((ref.row, ref.col))  # type: ignore[arg-type]
-        return 0.0 if fig is None else fig.value
-
-    def interval(ref: ex.Ref) -> pr.Interval:
-        fig = figures.get((ref.row, ref.col))  # type: ignore[arg-type]
-        return _unknown(layout.cells.get((ref.row, ref.col))) if fig is None else fig.interval  # type: ignore[arg-type]
-
-    value = ex.evaluate(formula, point)
-    span = pr.evaluate(formula, interval)
-    if value is None or span is None or any(math.isnan(x) for x in (span.lo, span.hi)):
-        return None
-    return value, span
+def _evaluate(layout: FormLayout, formula: ex.Node, figures: Mapping[Key, Figure]) -> pr.Span | None:
+    """(value, lo, hi) of a declaration from the figures so far; None if nothing is known."""
+    return _step(layout, formula)(figures)
 
 
-def _shape(layout: FormLayout, formula: ex.Node) -> tuple[list[Key], bool, bool]:
-    """The cells a declaration reads, whether it is linear, whether it is a plain sum: once per layout."""
-    memo = layout.memo.setdefault(_shape, {})
+def _step(layout: FormLayout, formula: ex.Node) -> Step:
+    """A declaration compiled once per layout: a plain sum is a loop, anything else one function of spans."""
+    memo = layout.memo.setdefault(_step, {})
     found = memo.get(id(formula))
     if found is None or found[0] is not formula:
-        keys = [(r.row, r.col) for r in ex.refs(formula)]
-        found = memo[id(formula)] = (formula, keys, ex.is_linear(formula), _plain_sum(formula))
-    return found[1], found[2], found[3]
+        found = memo[id(formula)] = (formula, _compile(layout, formula))
+    return found[1]
+
+
+def _compile(layout: FormLayout, formula: ex.Node) -> Step:
+    keys: list[Key] = [(r.row or "", r.col or "") for r in ex.refs(formula)]  # bound: both are set
+    parts = tuple((key, *_unknown(layout.cells.get(key))) for key in keys)
+    if _plain_sum(formula):  # a sum of cells, the common case: no tree to walk
+        return _sum_step(parts)
+    linear = ex.is_linear(formula)
+
+    def leaf(ref: ex.Ref) -> pr.SpanFn:
+        key = (ref.row or "", ref.col or "")
+        unknown = (0.0, *_unknown(layout.cells.get(key)))
+
+        def operand(figures: Mapping[Key, Figure]) -> pr.Span:
+            fig = figures.get(key)
+            return unknown if fig is None else (fig.value, fig.lo, fig.hi)
+        return operand
+
+    span = pr.compile_span(formula, leaf)
+
+    def step(figures: Mapping[Key, Figure]) -> pr.Span | None:
+        seen, known = False, True  # known: every part there and bounded
+        for key in keys:
+            fig = figures.get(key)
+            if fig is None:
+                known = False
+            else:
+                seen = True
+                known = known and -INF < fig.lo < INF and -INF < fig.hi < INF
+        if not seen:
+            return None
+        if not linear and not known:
+            return None  # a ratio of what is not fully known is not known at all
+        computed = span(figures)
+        if computed is None or math.isnan(computed[1]) or math.isnan(computed[2]):
+            return None
+        return computed
+    return step
+
+
+def _sum_step(parts: tuple[tuple[Key, float, float], ...]) -> Step:
+    def plain_sum(figures: Mapping[Key, Figure]) -> pr.Span | None:
+        value = lo = hi = 0.0
+        seen = False
+        for key, unknown_lo, unknown_hi in parts:
+            fig = figures.get(key)
+            if fig is None:
+                lo, hi = lo + unknown_lo, hi + unknown_hi
+            else:
+                seen = True
+                value += fig.value
+                lo, hi = lo + fig.lo, hi + fig.hi
+        return (value, lo, hi) if seen else None
+    return plain_sum
 
 
 def _plain_sum(node: ex.Node) -> bool:
     if isinstance(node, ex.BinOp):
         return node.op == "+" and _plain_sum(node.left) and _plain_sum(node.right)
     return isinstance(node, ex.Ref)
-
-
-def _sum(layout: FormLayout, keys: list[Key], found: list[Figure | None]) -> tuple[float, pr.Interval]:
-    value, lo, hi = 0.0, 0.0, 0.0
-    for key, fig in zip(keys, found, strict=True):
-        span = fig.interval if fig is not None else _unknown(layout.cells.get(key))
-        value += fig.value if fig is not None else 0.0
-        lo, hi = lo + span.lo, hi + span.hi
-    return value, pr.Interval(lo, hi)
 
 
 def _alternate(layout: FormLayout, cell: Cell) -> ex.Node | None:
@@ -155,69 +200,93 @@ def _other_declaration(layout: FormLayout, cell: Cell) -> ex.Node | None:
     return bound
 
 
-def _compare(key: Key, typed: float, cell: Cell, formula: ex.Node, computed: tuple[float, pr.Interval]
-             ) -> Mismatch | None:
-    value, span = computed
-    if pr.holds(pr.stated(typed, cell.measure), "==", span):
+def _compare(key: Key, typed: float, cell: Cell, formula: ex.Node, computed: pr.Span) -> Mismatch | None:
+    value, lo, hi = computed
+    mine = pr.stated(typed, cell.measure)
+    if pr.holds_span(mine.lo, mine.hi, "==", lo, hi):
         return None
-    complete = math.isfinite(span.lo) and math.isfinite(span.hi)
+    complete = math.isfinite(lo) and math.isfinite(hi)
     return Mismatch(key, complete, typed, value, formula)
 
 
 def figures(layout: FormLayout, inputs: Mapping[Key, Any], typed: Mapping[Key, float] | None = None) -> Figures:
     """Every figure of one form: its inputs, its derived cells (computed, or stated where typed over)."""
     typed = {key: float(value) for key, value in (typed or {}).items() if _number(value)}
-    out: dict[Key, Figure] = {}
-    for key, value in inputs.items():
-        cell = layout.cells.get(key)
-        if cell is not None and cell.kind != DERIVED and _number(value):
-            out[key] = Figure(float(value), pr.stated(value, cell.measure))
+    out = _typed_figures(layout, inputs)
     mismatches: dict[Key, Mismatch] = {}
-    for cell in layout.derived_order:
-        _own(layout, cell, typed, out, mismatches)
+    steps = _derived_steps(layout)
+    for key, cell, step in steps:
+        if typed and key in typed:
+            _own(key, cell, step(out), typed[key], out, mismatches)
+        elif (computed := step(out)) is not None:
+            out[key] = Figure(*computed)
     # a cell declared both ways (a column total on a row of totals): the other way too, once all is known
-    for cell in layout.derived_order:
-        _other_way(layout, cell, typed, out, mismatches)
+    for key, cell, _ in steps:
+        mine = out.get(key)
+        if mine is not None and key not in typed and mine.bounded:
+            continue  # known from its own parts: the other way can only say the same
+        _other_way(layout, key, cell, mine, typed.get(key), out, mismatches)
     return Figures(out, list(mismatches.values()))
 
 
-def _own(layout: FormLayout, cell: Cell, typed: Mapping[Key, float], out: dict[Key, Figure],
+def _typed_figures(layout: FormLayout, inputs: Mapping[Key, Any]) -> dict[Key, Figure]:
+    """The input cells' figures, each with the interval its stated precision allows."""
+    measures = _input_measures(layout)
+    out: dict[Key, Figure] = {}
+    for key, value in inputs.items():
+        found = measures.get(key)
+        if found is not None and ((type(value) is float and -INF < value < INF) or type(value) is int
+                                  or _number(value)):
+            half = pr.half_width(value, *found)
+            out[key] = Figure(float(value), value - half, value + half)
+    return out
+
+
+def _input_measures(layout: FormLayout) -> dict[Key, tuple[float | None, bool]]:
+    """Each non-derived cell's declared tolerance and whether it counts (exact): once per layout."""
+    found = layout.memo.get(_input_measures)
+    if found is None:
+        found = layout.memo[_input_measures] = {
+            key: (None if cell.measure.tolerance is None else float(cell.measure.tolerance),
+                  cell.measure.type == "count")
+            for key, cell in layout.cells.items() if cell.kind != DERIVED}
+    return found
+
+
+def _derived_steps(layout: FormLayout) -> list[tuple[Key, Cell, Step]]:
+    found = layout.memo.get(_derived_steps)
+    if found is None:
+        found = layout.memo[_derived_steps] = [
+            ((cell.row, cell.col), cell, _step(layout, cell.formula))  # type: ignore[arg-type]
+            for cell in layout.derived_order]
+    return found
+
+
+def _own(key: Key, cell: Cell, computed: pr.Span | None, typed: float, out: dict[Key, Figure],
          mismatches: dict[Key, Mismatch]) -> None:
-    """A derived cell by its own declaration: computed, or the typed value checked against its parts."""
-    key = (cell.row, cell.col)
-    computed = _evaluate(layout, cell.formula, out)  # type: ignore[arg-type]
-    t = typed.get(key)
-    if t is None:
-        if computed is not None:
-            out[key] = Figure(computed[0], computed[1])
-        return
-    found = None if computed is None else _compare(key, t, cell, cell.formula, computed)  # type: ignore[arg-type]
+    """A value typed over a derived cell's formula, checked against its parts."""
+    found = None if computed is None else _compare(key, typed, cell, cell.formula, computed)  # type: ignore[arg-type]
     if found is not None:
         mismatches[key] = found
     if found is not None and found.complete and computed is not None:
-        out[key] = Figure(computed[0], computed[1])  # the parts are the figure: no mistake twice
+        out[key] = Figure(*computed)  # the parts are the figure: no mistake twice
     else:
-        out[key] = Figure(t, pr.stated(t, cell.measure), stated=True)
+        out[key] = Figure.of(typed, pr.stated(typed, cell.measure), stated=True)
 
 
-def _other_way(layout: FormLayout, cell: Cell, typed: Mapping[Key, float], out: dict[Key, Figure],
-               mismatches: dict[Key, Mismatch]) -> None:
-    key = (cell.row, cell.col)
-    mine = out.get(key)
-    if key not in typed and mine is not None and mine.bounded:
-        return  # known from its own parts: the other way can only say the same
+def _other_way(layout: FormLayout, key: Key, cell: Cell, mine: Figure | None, typed: float | None,
+               out: dict[Key, Figure], mismatches: dict[Key, Mismatch]) -> None:
     other = _alternate(layout, cell)
     computed = None if other is None else _evaluate(layout, other, out)
     if computed is None or other is None:
         return
-    t = typed.get(key)
-    if t is not None:
-        if key not in mismatches and (found := _compare(key, t, cell, other, computed)) is not None:
+    if typed is not None:
+        if key not in mismatches and (found := _compare(key, typed, cell, other, computed)) is not None:
             mismatches[key] = found
         return
-    span = computed[1]
-    if mine is None or (not mine.bounded and math.isfinite(span.lo) and math.isfinite(span.hi)):
-        out[key] = Figure(computed[0], span)  # the tighter of the two declarations
+    _, lo, hi = computed
+    if mine is None or (not mine.bounded and math.isfinite(lo) and math.isfinite(hi)):
+        out[key] = Figure(*computed)  # the tighter of the two declarations
 
 
 def _number(value: Any) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 from gnbv_templates.forms import expressions as ex
 
+INF = math.inf
 MAX_DECIMALS = 6  # a float's noise beyond this is not something a person typed
 _EPS = 1e-9
 
@@ -87,6 +88,17 @@ def half_unit(value: float | int, measure: Any = None) -> float:
     return 0.5 * 10.0 ** -stated_decimals(value)
 
 
+def half_width(value: float | int, tolerance: float | None, count: bool) -> float:
+    """``half_unit`` with the measure looked at beforehand: the loop over every typed figure of a return."""
+    if tolerance is not None:
+        return tolerance
+    if count:
+        return 0.0
+    if isinstance(value, int) or value.is_integer():
+        return 0.5
+    return 0.5 * 10.0 ** -stated_decimals(value)
+
+
 def stated(value: float | int, measure: Any = None) -> Interval:
     """The interval a typed value stands for."""
     half = half_unit(value, measure)
@@ -116,24 +128,107 @@ def evaluate(node: ex.Node, lookup: Callable[[ex.Ref], Interval | None]) -> Inte
     return left.divide(right)
 
 
+# -- the same arithmetic compiled: a declaration evaluated many times, value and interval at once -----------
+
+Span = tuple[float, float, float]  # a figure and the interval it stands for: (value, lo, hi)
+SpanFn = Callable[[Any], "Span | None"]
+
+
+def compile_span(node: ex.Node, leaf: Callable[[ex.Ref], SpanFn]) -> SpanFn:
+    """One function giving what ``expressions.evaluate`` and ``evaluate`` give together: (value, lo, hi),
+    or None where either is None.  ``leaf`` makes the function of one reference from what the caller passes.
+
+    Rules and derived cells are evaluated for every cell of every return: walking the tree and building an
+    Interval per node cost most of a validation."""
+    if isinstance(node, ex.Num):
+        constant = (node.value, node.value, node.value)
+        return lambda _: constant
+    if isinstance(node, ex.Ref):
+        return leaf(node)
+    if isinstance(node, ex.Neg):
+        return _negate(compile_span(node.operand, leaf))
+    return _BINARY[node.op](compile_span(node.left, leaf), compile_span(node.right, leaf))
+
+
+def _negate(inner: SpanFn) -> SpanFn:
+    def negate(x: Any) -> Span | None:
+        s = inner(x)
+        return None if s is None else (-s[0], -s[2], -s[1])
+    return negate
+
+
+def _add(left: SpanFn, right: SpanFn) -> SpanFn:
+    def add(x: Any) -> Span | None:
+        a, b = left(x), right(x)
+        if a is None or b is None:
+            return None
+        return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+    return add
+
+
+def _subtract(left: SpanFn, right: SpanFn) -> SpanFn:
+    def subtract(x: Any) -> Span | None:
+        a, b = left(x), right(x)
+        if a is None or b is None:
+            return None
+        return a[0] - b[0], a[1] - b[2], a[2] - b[1]
+    return subtract
+
+
+def _multiply(left: SpanFn, right: SpanFn) -> SpanFn:
+    def multiply(x: Any) -> Span | None:
+        a, b = left(x), right(x)
+        if a is None or b is None:
+            return None
+        products = [0.0 if math.isnan(p) else p for p in (a[1] * b[1], a[1] * b[2], a[2] * b[1], a[2] * b[2])]
+        return a[0] * b[0], min(products), max(products)
+    return multiply
+
+
+def _divide(left: SpanFn, right: SpanFn) -> SpanFn:
+    def divide(x: Any) -> Span | None:
+        a, b = left(x), right(x)
+        if a is None or b is None or b[0] == 0:
+            return None
+        alo, ahi, blo, bhi = a[1], a[2], b[1], b[2]
+        if blo <= 0 <= bhi or not (math.isfinite(alo) and math.isfinite(ahi) and math.isfinite(blo)
+                                   and math.isfinite(bhi)):
+            return None
+        quotients = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
+        return a[0] / b[0], min(quotients), max(quotients)
+    return divide
+
+
+_BINARY: dict[str, Callable[[SpanFn, SpanFn], SpanFn]] = {
+    "+": _add, "-": _subtract, "*": _multiply, "/": _divide}
+
+
+def holds_span(lo_a: float, hi_a: float, op: str, lo_b: float, hi_b: float, slack: float = 0.0) -> bool:
+    """``holds`` on bare bounds, without building the two Intervals."""
+    big = 1.0
+    for x in (lo_a, hi_a, lo_b, hi_b):
+        if -INF < x < INF and abs(x) > big:
+            big = abs(x)
+    slack += _EPS * big
+    if op in ("==", "="):
+        return lo_a <= hi_b + slack and lo_b <= hi_a + slack
+    if op == "!=":
+        return not (lo_a == hi_a == lo_b == hi_b)
+    if op == "<=":
+        return lo_a <= hi_b + slack
+    if op == ">=":
+        return hi_a >= lo_b - slack
+    if op == "<":
+        return lo_a < hi_b + slack
+    return hi_a > lo_b - slack
+
+
 def holds(left: Interval, op: str, right: Interval, slack: float = 0.0) -> bool:
     """Whether some value in ``left`` and some value in ``right`` satisfy ``op`` (within slack).
 
     ``!=`` holds unless both sides are the same single value.
     """
-    finite = [abs(x) for x in (left.lo, left.hi, right.lo, right.hi) if math.isfinite(x)]
-    slack += _EPS * max([1.0, *finite])
-    if op in ("==", "="):
-        return left.lo <= right.hi + slack and right.lo <= left.hi + slack
-    if op == "!=":
-        return not (left.lo == left.hi == right.lo == right.hi)
-    if op == "<=":
-        return left.lo <= right.hi + slack
-    if op == ">=":
-        return left.hi >= right.lo - slack
-    if op == "<":
-        return left.lo < right.hi + slack
-    return left.hi > right.lo - slack
+    return holds_span(left.lo, left.hi, op, right.lo, right.hi, slack)
 
 
 def rounded_like(value: float | None, like: float | int | None) -> float | None:
