@@ -20,7 +20,7 @@ from gnbv_templates.check.outcome import FormState
 from gnbv_templates.findings import Finding, Phrase
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.figures import Figures, Mismatch, figures
-from gnbv_templates.forms.model import Cell
+from gnbv_templates.forms.model import Cell, FormLayout
 from gnbv_templates.forms.precision import rounded_like
 from gnbv_templates.read.coerce import coerce
 from gnbv_templates.read.formulas import formula_key
@@ -46,7 +46,7 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     errors = ctx.ret.error_cells(sheet)
     rows, cols = state.located.rows, state.located.cols
     gone = formulas is not None  # the formula is known to be gone, not merely unseen
-    ours = layout.excel_formulas
+    ours = _bare_formulas(layout)
     typed: dict[Key, float] = {}
     unusable: dict[Key, Any] = {}  # text or an error value where the formula was
     for cell in layout.derived_order:
@@ -63,6 +63,14 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     state.figures = figures(layout, inputs, typed)
     if typed or unusable:
         yield from _verdicts(state, state.figures, typed, unusable, gone)
+
+
+def _bare_formulas(layout: FormLayout) -> dict[Key, str]:
+    """The form's formulas as a sheet's XML holds them (without "="): the same text needs no closer look."""
+    found = layout.memo.get(_bare_formulas)
+    if found is None:
+        found = layout.memo[_bare_formulas] = {key: text.lstrip("=") for key, text in layout.excel_formulas.items()}
+    return found
 
 
 def _raw(grid: list[list[Any]], errors: dict[tuple[int, int], str], r: int, c: int) -> Any:
