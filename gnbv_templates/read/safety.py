@@ -333,9 +333,13 @@ def _ole_streams(path: Path) -> set[str] | None:
 
 # -- the farthest cells of a sheet ----------------------------------------------------------------------------
 
-# Any cell tag other than ``<c r="A1"`` with a one-letter column and a row up to 99999: looked at closely.
-_ODD_CELL = re.compile(rb'<c(?! r="[A-Z][1-9]\d{0,4}")')
-_BOX_ROWS, _BOX_COLS = 99_999, 26  # what a tag that is not odd can reach
+# Two boxes, each well under MAX_SHEET_CELLS, that a plain ``<c r="A1"`` tag can be known to fall in by one
+# search: tall (a one-letter column, a row up to 99999: the metadata sheet's long cell map) and wide (columns up
+# to DZ, rows up to 9999: a form past column Z).  Any other cell tag is looked at closely.
+_TALL = (re.compile(rb'<c(?! r="[A-Z][1-9]\d{0,4}")'), 99_999, 26)
+_WIDE = (re.compile(rb'<c(?! r="[A-D]?[A-Z][1-9]\d{0,3}")'), 9_999, 130)
+_TWO_LETTERS = re.compile(rb'<c r="[A-Z][A-Z]')  # a sheet past column Z: the wide box
+_BOX_COLS = 26  # a far cell right of this column is named in the refusal
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _CELL_TAG = re.compile(rb"<c[\s/>]")
 _REF_ATTR = re.compile(rb"""(?<![\w:.-])r\s*=\s*(["'])([^"'<>]*)\1""")
@@ -377,14 +381,15 @@ def far_cell(data: bytes) -> FarCell | None:
     """The sheet's value-holding rectangle, if larger than MAX_SHEET_CELLS (None if it fits).
 
     Written by Excel, LibreOffice or openpyxl, a cell tag reads ``<c r="A1"``: one fast search finds
-    the few that could reach past row 99999 or column Z.  Anything else (prefixed tags, other
-    quoting, no reference, character references) and any sheet that might be too big is measured
-    exactly, tag by tag.
+    the few that could reach past the box (_TALL or _WIDE) the sheet's shape suggests.  Anything else
+    (prefixed tags, other quoting, no reference, character references) and any sheet that might be too
+    big is measured exactly, tag by tag.
     """
     if _PREFIXED_CELL.search(data):
         return _far_cell_exact(data)
-    extent = Extent(_BOX_ROWS, _BOX_COLS)
-    for match in _ODD_CELL.finditer(data):
+    odd, rows, cols = _WIDE if _TWO_LETTERS.search(data) else _TALL
+    extent = Extent(rows, cols)
+    for match in odd.finditer(data):
         start = match.start()
         tag_end = data.find(b">", start)
         if tag_end < 0:

@@ -194,6 +194,7 @@ def _record(marks: SheetMarks, at: Pos, kind: str, formula: str | None, value: s
 _PREFIXED = re.compile(rb":(?:sheetData|row|c|f|v)[\s/>]")  # (or such text in a formula: then slower, not wrong)
 _F_TAG = re.compile(rb"<f[\s/>]")
 _T_CANDIDATE = re.compile(rb"""t=["'][^s]|t\s+=|t=\s""")
+_T_OTHER = re.compile(rb"""t\s*=\s*["']\s*(?!s)""")  # an attribute t (x:t) not t="s…", if after a space or ":"
 _START = re.compile(rb"""<([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(/?)>""")
 _ATTR = re.compile(rb"""([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -212,6 +213,9 @@ def _fast(data: bytes, max_rows: int, max_cols: int) -> SheetMarks | None:
     body, start, end = shape
     cells: dict[int, _Cell] = {}
     try:
+        usual = _usual(body, start, end, max_rows, max_cols)
+        if usual is not None:
+            return usual
         plain = _plain_formula_cells(body, start, end, cells)
         if len(plain) != body.count(b"<f", start, end):  # some formula is written otherwise
             _other_formula_cells(body, start, end, cells, plain)
@@ -250,6 +254,28 @@ def _common_shape(data: bytes) -> tuple[bytes, int, int] | None:
     return None if end < 0 else (body, opened.end(), end)
 
 
+def _usual(body: bytes, start: int, end: int, max_rows: int, max_cols: int) -> SheetMarks | None:
+    """The usual sheet, read in one pass: every formula written the plain way, and no attribute ``t``
+    but the shared strings' ``t="s"`` (so no error value).  None if the sheet is not so."""
+    if any(body[m.start() - 1] in b" \t\r\n:" for m in _T_OTHER.finditer(body, start, end)):
+        return None  # (ht="36" and such are other attributes)
+    found = _PLAIN_FORMULA_CELL.findall(body, start, end)
+    if len(found) != body.count(b"<f", start, end):
+        return None
+    marks = SheetMarks()
+    formulas, uncached = marks.formulas, marks.uncached
+    for letters, digits, _, formula, value in found:  # in order: a cell written twice keeps its last formula
+        text = _cached_text(formula)  # b"" for <f/>, as for a shared formula's followers
+        if value and (b"&" in value or not value.isascii()):
+            _text(value)  # raises where the reading of each cell would give up
+        at = _at(letters, digits)
+        if 0 <= at[0] < max_rows and 0 <= at[1] < max_cols:
+            formulas[at] = text
+            if not value:
+                uncached.add(at)
+    return marks
+
+
 def _plain_formula_cells(body: bytes, start: int, end: int, cells: dict[int, _Cell]) -> set[int]:
     """Formula cells written the plain way; returns where their <f> tags are."""
     plain: set[int] = set()
@@ -278,7 +304,7 @@ def _error_cells(body: bytes, start: int, end: int, cells: dict[int, _Cell]) -> 
         tag = _START.match(body, tag_at) if tag_at >= 0 else None
         if tag is None or tag.end() <= match.start():
             raise _Unusual  # an attribute outside any tag the pattern reads
-        if tag.group(1) == b"c" and tag_at not in cells and _attrs(tag.group(2)).get("t", "").strip() == "e":
+        if tag.group(1) == b"c" and tag_at not in cells and _attr(_attrs(tag.group(2)), "t").strip() == "e":
             cells[tag_at] = _cell(body, tag_at, end)
 
 
@@ -296,6 +322,12 @@ def _column(letters: bytes) -> int:
     for ch in letters:
         number = number * 26 + ch - 64
     return number - 1
+
+
+@lru_cache(maxsize=65_536)
+def _at(letters: bytes, digits: bytes) -> Pos:
+    """The same few thousand cells hold formulas in every return of a form."""
+    return int(digits) - 1, _column(letters)
 
 
 @lru_cache(maxsize=65_536)
@@ -335,7 +367,7 @@ def _cell(body: bytes, cell_at: int, limit: int) -> _Cell:
             formula = text
         elif name == b"v" and value is None:
             value = text
-    return _cell_position(attrs, 0, -1), attrs.get("t", ""), formula, value
+    return _cell_position(attrs, 0, -1), _attr(attrs, "t"), formula, value
 
 
 def _children(inner: bytes) -> Iterator[tuple[bytes, str]]:
