@@ -11,6 +11,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
 from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.compute import evaluator
@@ -26,6 +27,7 @@ from gnbv_templates.forms.model import (
     STT_COL,
     Cell,
     FormLayout,
+    Measure,
 )
 from gnbv_templates.forms.signature import SIGNATURE_KEY, sign
 from gnbv_templates.outputs import atomic_path
@@ -114,6 +116,119 @@ def _check(code: int, what: str) -> None:
         raise ValueError(f"xlsxwriter không ghi được {what} (mã {code})")
 
 
+def _refused(what: str) -> None:
+    """Once per refused cell (the per-cell calls test the return code first: naming a cell costs)."""
+    raise ValueError(f"xlsxwriter không ghi được {what}")
+
+
+def _blank_derived(layout: FormLayout) -> dict[Key, float | None]:
+    """The derived cells' values when nothing is typed in: the same for every pack with this layout.
+
+    Worked out once by walking each formula (a layout with rows per unit below is new for nearly
+    every unit: compiling its evaluator would cost more than this one evaluation); the layout's
+    evaluator, where it exists, gives the same values (tests/test_generate_speed.py)."""
+    found = layout.memo.get(_blank_derived)
+    if found is None:
+        found = layout.memo[_blank_derived] = _walk_blank(layout)
+    return found
+
+
+def _walk_blank(layout: FormLayout) -> dict[Key, float | None]:
+    values: dict[Key, float | None] = {}
+    derived = {(c.row, c.col) for c in layout.derived_order}
+
+    def lookup(ref: ex.Ref) -> float | None:
+        key = (ref.row, ref.col)
+        found = values.get(key)  # type: ignore[arg-type]
+        if found is None:  # as the evaluator counts: a blank input is 0, an undefined derived cell undefined
+            return None if key in derived else 0.0
+        return found
+
+    for cell in layout.derived_order:
+        values[(cell.row, cell.col)] = ex.evaluate(cell.formula, lookup)  # type: ignore[arg-type]
+    return values
+
+
+def _blank_cells(layout: FormLayout) -> dict[str, list[tuple[Cell, str | None, float | str]]]:
+    """By row code, each cell with its formula (None for a cell left blank) and its value, nothing typed in."""
+    found = layout.memo.get(_blank_cells)
+    if found is None:
+        computed = _blank_derived(layout)
+        found = layout.memo[_blank_cells] = {row.code: [_blank_cell(layout, layout.cells[(row.code, col.code)],
+                                                                    computed) for col in layout.columns]
+                                             for row in layout.rows}
+    return found
+
+
+def _blank_cell(layout: FormLayout, cell: Cell,
+                computed: Mapping[Key, float | None]) -> tuple[Cell, str | None, float | str]:
+    if cell.kind != DERIVED:
+        return cell, None, ""
+    value = computed.get((cell.row, cell.col))
+    return cell, layout.excel_formulas[(cell.row, cell.col)], "" if value is None else value
+
+
+def _write_blank_row(ws: Worksheet, fmt: _Formats, cells: list[tuple[Cell, str | None, float | str]],
+                     bold: bool) -> None:
+    for cell, formula, value in cells:
+        style = fmt.cell(cell, bold=bold, locked_input=False)
+        if formula is None:
+            ws.write_blank(cell.r, cell.c, None, style)
+        elif ws.write_formula(cell.r, cell.c, formula, style, value):
+            _refused(f"công thức {cell.address}")
+
+
+def _input_checks(layout: FormLayout) -> list[tuple[int, int, int, int, dict[str, Any]]]:
+    """The data validations of the layout's input cells, none locked: the same in every pack."""
+    found = layout.memo.get(_input_checks)
+    if found is None:
+        found = layout.memo[_input_checks] = _checks(layout, set())
+    return found
+
+
+def _checks(layout: FormLayout, locked: set[tuple[str, str, str]]) -> list[tuple[int, int, int, int, dict[str, Any]]]:
+    """One data validation per run of input cells down a column with the same measure."""
+    out = []
+    for col in layout.columns:
+        run: list[Cell] = []
+        for row in [*layout.rows, None]:
+            cell = layout.cells[(row.code, col.code)] if row else None
+            if (cell and cell.kind == INPUT and (cell.form, cell.row, cell.col) not in locked
+                    and (not run or run[-1].measure == cell.measure)
+                    and (not run or cell.r == run[-1].r + 1)):
+                run.append(cell)
+                continue
+            opts = _run_options(run[0].measure, col.choices) if run else None
+            if opts is not None:
+                out.append((run[0].r, run[0].c, run[-1].r, run[-1].c, opts))
+            run = [cell] if cell and cell.kind == INPUT else []
+    return out
+
+
+def _run_options(measure: Measure, choices: tuple[str, ...]) -> dict[str, Any] | None:
+    if choices:
+        opts: dict[str, Any] = {"validate": "list", "source": list(choices),
+                                "input_message": "Chọn một giá trị trong danh sách.",
+                                "error_message": "Chỉ được chọn giá trị trong danh sách."}
+    else:
+        found = measure.kind.data_validation(measure.name)  # the measure's own, declared in the model
+        if found is None:
+            return None
+        opts = found
+    opts.update({"input_title": "Ô nhập liệu", "error_title": "Giá trị không hợp lệ",
+                 "error_type": "stop", "ignore_blank": True})
+    return opts
+
+
+def map_lines(layout: FormLayout) -> list[str]:
+    """The metadata sheet's line for each mapped cell of the layout: form|row|col|kind|address."""
+    found = layout.memo.get(map_lines)
+    if found is None:
+        found = layout.memo[map_lines] = [f"{cell.form}|{cell.row}|{cell.col}|{cell.kind}|{cell.address}"
+                                          for cell in layout.cells.values() if cell.kind != NA]
+    return found
+
+
 class PackWriter:
     def __init__(self, catalog: Catalog, issue: Issue) -> None:
         self.catalog = catalog
@@ -122,6 +237,14 @@ class PackWriter:
         self._overrides: FormValues = {}
         self.signing_key: bytes | None = None  # the issuing office's key: the metadata is signed with it
         self.signature = ""  # or a signature carried over as it was (filling a signed pack)
+        self._rendered: dict[str, str] = {}  # the same header and signature lines head every sheet
+
+    def render(self, text: str) -> str:
+        """A definition's text rendered for this pack's unit and period, once per pack."""
+        found = self._rendered.get(text)
+        if found is None:
+            found = self._rendered[text] = render.render(text, self.context)
+        return found
 
     def layouts(self, form_ids: Iterable[str] | None = None) -> list[FormLayout]:
         ids = list(form_ids) if form_ids else list(self.catalog.forms)
@@ -173,12 +296,27 @@ class PackWriter:
         values: Mapping[Key, Any],
         locked: set[tuple[str, str, str]],
     ) -> None:
-        d = layout.definition
-        ws = book.add_worksheet(d.sheet)
+        ws = book.add_worksheet(layout.definition.sheet)
         widths = _set_widths(ws, layout)
         self._write_header(ws, fmt, layout)
+        self._write_grid(ws, fmt, layout, widths, values, locked)
+        self._write_signature(ws, fmt, layout)
+        self._page_setup(ws, layout, widths)
+
+    def _write_grid(
+        self,
+        ws: Worksheet,
+        fmt: _Formats,
+        layout: FormLayout,
+        widths: list[float],
+        values: Mapping[Key, Any],
+        locked: set[tuple[str, str, str]],
+    ) -> None:
+        """The headings, the rows and their input checks: what the layout (and the values) decide."""
+        d = layout.definition
         self._write_headings(ws, fmt, layout)
-        computed = evaluator(layout).run(values)
+        blank = not values and not locked and not self._overrides.get(layout.id)
+        computed = _blank_derived(layout) if not values else evaluator(layout).run(values)
         for row in layout.rows:
             r = layout.row_index[row.code]
             indent = min(row.level, 6)
@@ -191,12 +329,13 @@ class PackWriter:
             if d.row_measures:
                 _text(ws, r, MEASURE_COL, "" if row.section else (row.measure or ""), centre)
             ws.set_row(r, _heights(row.label, widths[LABEL_COL] - 2 * indent))
+            if blank:  # nothing typed in: each cell is a blank input or a formula, as in every such pack
+                _write_blank_row(ws, fmt, _blank_cells(layout)[row.code], row.bold)
+                continue
             for col in d.columns:
                 cell = layout.cells[(row.code, col.code)]
                 self._write_cell(ws, fmt, layout, cell, row.bold, values, computed, locked)
         self._write_validation(ws, layout, locked)
-        self._write_signature(ws, fmt, layout)
-        self._page_setup(ws, layout, widths)
 
     @staticmethod
     def _page_setup(ws: Worksheet, layout: FormLayout, widths: list[float]) -> None:
@@ -233,14 +372,15 @@ class PackWriter:
         if cell.kind == DERIVED:
             formula = layout.excel_formulas[key]
             value = computed.get(key)
-            _check(ws.write_formula(cell.r, cell.c, formula, style, "" if value is None else value),
-                   f"công thức {cell.address}")
+            if ws.write_formula(cell.r, cell.c, formula, style, "" if value is None else value):
+                _refused(f"công thức {cell.address}")
             return
         value = values.get(key) if cell.kind == INPUT else None
         if value is None or value == "":
             ws.write_blank(cell.r, cell.c, None, style)
         elif isinstance(value, bool) or not isinstance(value, int | float):
-            _check(ws.write_string(cell.r, cell.c, str(value), style), f"ô {cell.address}")
+            if ws.write_string(cell.r, cell.c, str(value), style):
+                _refused(f"ô {cell.address}")
         else:
             ws.write_number(cell.r, cell.c, value, style)
 
@@ -255,24 +395,23 @@ class PackWriter:
 
     def _write_header(self, ws: Worksheet, fmt: _Formats, layout: FormLayout) -> None:
         d = layout.definition
-        ctx = self.context
         plain = fmt.get()
         for i, line in enumerate(self.catalog.header):
-            ws.write_string(i, 0, render.render(line, ctx), plain)
+            ws.write_string(i, 0, self.render(line), plain)
         ident = identity_text(d.id, self.catalog.version, self.issue.unit.code,
                               self.issue.period.code, layout.fingerprint)
         ws.write_string(0, layout.last_col, ident, fmt.get(align="right", font_color="#7F7F7F", font_size=9))
         ws.write_string(1, layout.last_col, f"Biểu số {d.id[1:]}", fmt.get(align="right", bold=True))
         top = len(self.catalog.header)
-        title = render.render(d.title, ctx)
+        title = self.render(d.title)
         ws.merge_range(top + 1, 0, top + 1, layout.last_col, title,
                        fmt.get(bold=True, font_size=13, align="center", valign="vcenter", text_wrap=True))
         ws.set_row(top + 1, 36)
         if d.subtitle:
-            ws.merge_range(top + 2, 0, top + 2, layout.last_col, render.render(d.subtitle, ctx),
+            ws.merge_range(top + 2, 0, top + 2, layout.last_col, self.render(d.subtitle),
                            fmt.get(italic=True, align="center"))
         if d.unit_note:
-            ws.write_string(top + 3, layout.last_col, render.render(d.unit_note, ctx),
+            ws.write_string(top + 3, layout.last_col, self.render(d.unit_note),
                             fmt.get(italic=True, align="right"))
 
     def _write_headings(self, ws: Worksheet, fmt: _Formats, layout: FormLayout) -> None:
@@ -312,37 +451,11 @@ class PackWriter:
         for col in d.columns:
             ws.write_string(layout.number_row, layout.col_index[col.code], col.code, numbers)
 
-    def _write_validation(
-        self, ws: Worksheet, layout: FormLayout, locked: set[tuple[str, str, str]]
-    ) -> None:
-        for col in layout.columns:
-            run: list[Cell] = []
-            for row in [*layout.rows, None]:
-                cell = layout.cells[(row.code, col.code)] if row else None
-                if (cell and cell.kind == INPUT and (cell.form, cell.row, cell.col) not in locked
-                        and (not run or run[-1].measure == cell.measure)
-                        and (not run or cell.r == run[-1].r + 1)):
-                    run.append(cell)
-                    continue
-                if run:
-                    self._validate_run(ws, run, col.choices)
-                run = [cell] if cell and cell.kind == INPUT else []
-
     @staticmethod
-    def _validate_run(ws: Worksheet, run: list[Cell], choices: tuple[str, ...]) -> None:
-        measure = run[0].measure
-        if choices:
-            opts: dict[str, Any] = {"validate": "list", "source": list(choices),
-                                    "input_message": "Chọn một giá trị trong danh sách.",
-                                    "error_message": "Chỉ được chọn giá trị trong danh sách."}
-        else:
-            found = measure.kind.data_validation(measure.name)  # the measure's own, declared in the model
-            if found is None:
-                return
-            opts = found
-        opts.update({"input_title": "Ô nhập liệu", "error_title": "Giá trị không hợp lệ",
-                     "error_type": "stop", "ignore_blank": True})
-        _check(ws.data_validation(run[0].r, run[0].c, run[-1].r, run[-1].c, opts), "kiểm tra dữ liệu")
+    def _write_validation(ws: Worksheet, layout: FormLayout, locked: set[tuple[str, str, str]]) -> None:
+        checks = _input_checks(layout) if not locked else _checks(layout, locked)
+        for first_row, first_col, last_row, last_col, opts in checks:
+            _check(ws.data_validation(first_row, first_col, last_row, last_col, dict(opts)), "kiểm tra dữ liệu")
 
     def _write_signature(self, ws: Worksheet, fmt: _Formats, layout: FormLayout) -> None:
         r = layout.last_data_row + 2
@@ -351,8 +464,8 @@ class PackWriter:
         ws.write_string(r, layout.last_col, "……, ngày …… tháng …… năm ……", fmt.get(italic=True, align="right"))
         for i, (left, right) in enumerate(self.catalog.signature):
             style = bold if i == 0 else centre
-            ws.write_string(r + 1 + i, 1, render.render(left, self.context), style)
-            ws.write_string(r + 1 + i, layout.last_col, render.render(right, self.context), style)
+            ws.write_string(r + 1 + i, 1, self.render(left), style)
+            ws.write_string(r + 1 + i, layout.last_col, self.render(right), style)
 
     # -- metadata ---------------------------------------------------------
     def metadata(self, layouts: list[FormLayout], locked: set[tuple[str, str, str]]) -> Metadata:
@@ -391,18 +504,23 @@ class PackWriter:
         r += 1
         ws.write_string(r, 0, "|".join(MAP_HEADER))  # one cell per mapped cell: form|row|col|kind|address
         for layout in layouts:
-            for cell in layout.cells.values():
-                if cell.kind != NA:
-                    r += 1
-                    ws.write_string(r, 0, f"{cell.form}|{cell.row}|{cell.col}|{cell.kind}|{cell.address}")
+            r = self._write_map(ws, layout, r)
         ws.protect("")
         ws.very_hidden()
+
+    def _write_map(self, ws: Worksheet, layout: FormLayout, r: int) -> int:
+        """The layout's lines of the cell map, below row ``r``; returns the last row written."""
+        for line in map_lines(layout):
+            r += 1
+            ws.write_string(r, 0, line)
+        return r
 
 
 def _text(ws: Worksheet, r: int, c: int, text: str, style: Any) -> None:
     """A string cell; an empty one is a formatted blank, as a spreadsheet program saves it."""
     if text:
-        _check(ws.write_string(r, c, text, style), f"ô {r + 1}:{c + 1}")
+        if ws.write_string(r, c, text, style):
+            _refused(f"ô {r + 1}:{c + 1}")
     else:
         ws.write_blank(r, c, None, style)
 
