@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from conftest import writer_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_seed_figures import CITY_2024, DISTRICT_2023, LANG_SON_2023_H1, LANG_SON_2023_H1_WRONG
 
-from gnbv_templates.forms.figures import figures
+from gnbv_templates.forms import expressions as ex
+from gnbv_templates.forms.figures import Figure, _compile, figures
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +60,26 @@ def test_a_total_typed_over_both_declarations(layouts):
     found = figures(lay, *split(lay, wrong_column))
     [m] = [m for m in found.mismatches if m.key == ("01", "1")]
     assert m.complete and m.computed == 344961
+
+
+FIGURE = st.one_of(
+    st.none(),
+    st.builds(lambda v, below, above, unbounded: Figure(v, -math.inf if unbounded else v - below, v + above),
+              st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([0.0, 0.005, 0.5]),
+              st.sampled_from([0.0, 0.005, 0.5, math.inf]), st.booleans()),
+    st.sampled_from([Figure(0.0, 0.0, 0.0), Figure(0.0, -0.5, 0.5), Figure(2.0, 1.5, 2.5)]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=FIGURE, b=FIGURE, c=FIGURE, shape=st.sampled_from(["[1] / [2] * 100", "[1] / [2]", "[1] + [2] + [3]",
+                                                             "[1] / [2] * 0.5"]))
+def test_shortcut_steps_give_what_the_general_step_gives(layouts, a, b, c, shape):
+    # sums and rates skip the expression tree: on any figures they must say exactly what the tree says
+    lay = layouts["20"]
+    keys = [("01", "1"), ("01", "2"), ("01", "3")]
+    formula = ex.parse(shape.replace("[1]", "[01, 1]").replace("[2]", "[01, 2]").replace("[3]", "[01, 3]"))
+    found = {key: fig for key, fig in zip(keys, (a, b, c), strict=True) if fig is not None}
+    fast, general = _compile(lay, formula)(found), _compile(lay, formula, shapes=False)(found)
+    assert (fast is None) == (general is None)
+    if fast is not None:
+        assert fast == general

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from gnbv_templates.check.base import Check
@@ -98,10 +99,21 @@ def _formula_in_input(state: FormState, cell: Cell, formula: str, raw: Any, valu
 
 def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     sheet = _Sheet(ctx, state.sheet)
+    found = blocks(ctx.ruleset, state.layout)
+    if not _in_place(state, found) or found.positions & (sheet.formulas or {}).keys():
+        yield from _cells(sheet, state, plan(ctx.ruleset, state.layout))
+        return
+    for block in found.items:
+        if not _take(sheet.grid, state.inputs, block):
+            yield from _cells(sheet, state, block.entries)
+
+
+def _cells(sheet: _Sheet, state: FormState, entries: Plan) -> Iterator[Finding]:
+    """Input cells one by one, wherever the sheet has them now."""
     rows, cols = state.located.rows, state.located.cols
     grid, formulas, inputs = sheet.grid, sheet.formulas or {}, state.inputs
     height = len(grid)
-    for cell, key, check, schema, numeric, count, passing in plan(ctx.ruleset, state.layout):
+    for cell, key, check, schema, numeric, count, passing in entries:
         r, c = rows.get(cell.row), cols.get(cell.col)
         if r is None or c is None:
             continue
@@ -113,6 +125,87 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
         inputs[key] = value
         if type(value) not in passing[2] or not passing[0] <= value <= passing[1]:
             yield from _schema_findings(state, cell, check(value), value, schema, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """Input cells side by side on one row with the same check: read as one slice of the row."""
+
+    r: int
+    c0: int
+    c1: int
+    keys: tuple[Key, ...]
+    entries: Plan
+    passing: Passing
+    count: bool
+    numbers: bool  # numbers its check may pass without a call; else always cell by cell
+
+
+@dataclass(frozen=True, slots=True)
+class _Blocks:
+    items: list[_Block]
+    rows: dict[str, int]  # where the layout puts each row and column code the inputs use
+    cols: dict[str, int]
+    positions: frozenset[tuple[int, int]]  # every input cell
+
+
+def _in_place(state: FormState, found: _Blocks) -> bool:
+    """Every row and column of the inputs where the layout puts it: the blocks read the right cells."""
+    rows, cols = state.located.rows, state.located.cols
+    return all(rows.get(code) == r for code, r in found.rows.items()) and \
+        all(cols.get(code) == c for code, c in found.cols.items())
+
+
+def _take(grid: list[list[Any]], inputs: dict[Key, Any], block: _Block) -> bool:
+    """A block of plain numbers its check passes, taken in one go (False: look at it cell by cell).
+
+    A return is mostly such rows: the type, range and finiteness of a whole row are tested by builtins."""
+    if not block.numbers or block.r >= len(grid) or block.c1 > len(grid[block.r]):
+        return False
+    values = grid[block.r][block.c0:block.c1]
+    if set(map(type, values)) != {float} or not -_INF < sum(values) < _INF:
+        return False  # text, empty cells, or a value that is not finite
+    low, high, types = block.passing
+    if min(values) < low or max(values) > high:
+        return False
+    if block.count:
+        if not all(map(float.is_integer, values)):
+            return False
+        values = list(map(int, values))
+    elif float not in types:
+        return False
+    inputs.update(zip(block.keys, values, strict=True))
+    return True
+
+
+# per (rule set, layout): the input cells as blocks of one row, kept while both live
+_BLOCKS: dict[tuple[int, int], tuple[RuleSet, FormLayout, _Blocks]] = {}
+
+
+def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
+    """The layout's input cells grouped into blocks: neighbours on a row that a number passes alike."""
+    key = (id(ruleset), id(layout))
+    found = _BLOCKS.get(key)
+    if found is not None and found[0] is ruleset and found[1] is layout:
+        return found[2]
+    groups: list[Plan] = []
+    for entry in plan(ruleset, layout):
+        cell, numeric, count, passing = entry[0], entry[4], entry[5], entry[6]
+        last = groups[-1][-1] if groups else None
+        if last is not None and numeric and last[4] and (last[0].r, last[0].c + 1, last[5], last[6]) == (
+                cell.r, cell.c, count, passing):
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    items = [_Block(g[0][0].r, g[0][0].c, g[-1][0].c + 1, tuple(e[1] for e in g), g, g[0][6], g[0][5],
+                    g[0][4] and g[0][6] is not _NONE_PASS) for g in groups]
+    cells = [entry[0] for entry in plan(ruleset, layout)]
+    out = _Blocks(items, {c.row: c.r for c in cells}, {c.col: c.c for c in cells},
+                  frozenset((c.r, c.c) for c in cells))
+    if len(_BLOCKS) > 256:
+        _BLOCKS.clear()
+    _BLOCKS[key] = (ruleset, layout, out)
+    return out
 
 
 def _cell(sheet: _Sheet, state: FormState, cell: Cell, raw: Any, at: tuple[int, int], check: Any,

@@ -112,11 +112,15 @@ def _step(layout: FormLayout, formula: ex.Node) -> Step:
     return found[1]
 
 
-def _compile(layout: FormLayout, formula: ex.Node) -> Step:
+def _compile(layout: FormLayout, formula: ex.Node, *, shapes: bool = True) -> Step:
+    """The declaration's step; ``shapes=False`` gives the general one only (the reference, in tests)."""
     keys: list[Key] = [(r.row or "", r.col or "") for r in ex.refs(formula)]  # bound: both are set
     parts = tuple((key, *_unknown(layout.cells.get(key))) for key in keys)
-    if _plain_sum(formula):  # a sum of cells, the common case: no tree to walk
+    if shapes and _plain_sum(formula):  # a sum of cells, the common case: no tree to walk
         return _sum_step(parts)
+    ratio = _ratio(formula) if shapes else None
+    if ratio is not None:  # a rate: the other common case
+        return _ratio_step(*ratio)
     linear = ex.is_linear(formula)
 
     def leaf(ref: ex.Ref) -> pr.SpanFn:
@@ -148,6 +152,39 @@ def _compile(layout: FormLayout, formula: ex.Node) -> Step:
             return None
         return computed
     return step
+
+
+def _ratio(node: ex.Node) -> tuple[Key, Key, float | None] | None:
+    """``[a] / [b]`` or ``[a] / [b] * k``: the cells and the factor; None for any other shape."""
+    factor = None
+    if isinstance(node, ex.BinOp) and node.op == "*" and isinstance(node.right, ex.Num):
+        node, factor = node.left, node.right.value
+    if isinstance(node, ex.BinOp) and node.op == "/" and isinstance(node.left, ex.Ref) and \
+            isinstance(node.right, ex.Ref):
+        a, b = node.left, node.right
+        return (a.row or "", a.col or ""), (b.row or "", b.col or ""), factor
+    return None
+
+
+def _ratio_step(top: Key, bottom: Key, factor: float | None) -> Step:
+    """What the general step gives for a rate, without its tree: both parts there, bounded, the divisor's
+    interval clear of zero; then the quotient's interval (and the factor's product, as multiplication does)."""
+    def ratio(figures: Mapping[Key, Figure]) -> pr.Span | None:
+        a, b = figures.get(top), figures.get(bottom)
+        if a is None or b is None or b.value == 0:
+            return None
+        alo, ahi, blo, bhi = a.lo, a.hi, b.lo, b.hi
+        if not (-INF < alo < INF and -INF < ahi < INF and -INF < blo < INF and -INF < bhi < INF) or \
+                blo <= 0 <= bhi:
+            return None
+        quotients = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
+        value, lo, hi = a.value / b.value, min(quotients), max(quotients)
+        if factor is not None:
+            low, high = lo * factor, hi * factor
+            low, high = 0.0 if math.isnan(low) else low, 0.0 if math.isnan(high) else high
+            value, lo, hi = value * factor, min(low, high), max(low, high)
+        return None if math.isnan(lo) or math.isnan(hi) else (value, lo, hi)
+    return ratio
 
 
 def _sum_step(parts: tuple[tuple[Key, float, float], ...]) -> Step:
@@ -235,9 +272,15 @@ def _typed_figures(layout: FormLayout, inputs: Mapping[Key, Any]) -> dict[Key, F
     out: dict[Key, Figure] = {}
     for key, value in inputs.items():
         found = measures.get(key)
-        if found is not None and ((type(value) is float and -INF < value < INF) or type(value) is int
-                                  or _number(value)):
-            half = pr.half_width(value, *found)
+        if found is None or not ((type(value) is float and -INF < value < INF) or type(value) is int
+                                 or _number(value)):
+            continue
+        tolerance, count = found
+        if tolerance is None and count:
+            exact = float(value)
+            out[key] = Figure(exact, exact, exact)  # counts are exact
+        else:
+            half = pr.half_width(value, tolerance, count)
             out[key] = Figure(float(value), value - half, value + half)
     return out
 
