@@ -17,6 +17,7 @@ load — and the definitions are simply loaded from their YAML again.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import os
@@ -38,6 +39,7 @@ _MEMORY_LIMIT = 8  # a few definition sets at most (tests load edited copies); e
 _LOCK = threading.RLock()  # the same definitions asked for by several threads are loaded once
 _DISK_LIMIT = 32
 _CODE_HASH: list[str] = []
+_CONSTRUCTED: dict[type, tuple[str, ...] | None] = {}  # see _by_constructor
 
 
 def content_hash(paths: Iterable[Path]) -> str:
@@ -109,6 +111,32 @@ def _read(path: Path) -> Any:
             gc.enable()
 
 
+def _by_constructor(cls: type) -> tuple[str, ...] | None:
+    """The fields to rebuild an instance of ``cls`` with, by calling ``cls(*values)``; None: pickle's own way.
+
+    Frozen dataclasses with slots (cells, rows, formula nodes, units: thousands of them) are pickled through
+    dataclasses' ``__setstate__``, a Python loop over ``fields()`` for every object: reading the cache back that
+    way takes several times longer than a call of each one's constructor with its values in field order, which
+    makes the same object (every field is an argument of ``__init__``, and nothing runs after it)."""
+    if cls not in _CONSTRUCTED:
+        _CONSTRUCTED[cls] = None
+        params = getattr(cls, "__dataclass_params__", None)
+        setstate = getattr(cls, "__setstate__", None)  # dataclasses' own, not one the class wrote
+        if params is not None and params.frozen and getattr(setstate, "__name__", "") == "_dataclass_setstate":
+            fields = dataclasses.fields(cls)
+            if not hasattr(cls, "__post_init__") and all(f.init and not f.kw_only for f in fields):
+                _CONSTRUCTED[cls] = tuple(f.name for f in fields)
+    return _CONSTRUCTED[cls]
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        names = _by_constructor(type(obj))
+        if names is None:
+            return NotImplemented
+        return type(obj), tuple(getattr(obj, name) for name in names)
+
+
 def _write(path: Path, value: Any) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -117,7 +145,7 @@ def _write(path: Path, value: Any) -> None:
         handle, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+                _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
