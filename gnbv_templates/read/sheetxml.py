@@ -17,10 +17,13 @@ readings agree on mutated sheets.
 from __future__ import annotations
 
 import html
+import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 from xml.parsers import expat
 
 Pos = tuple[int, int]
@@ -194,11 +197,12 @@ def _record(marks: SheetMarks, at: Pos, kind: str, formula: str | None, value: s
 _PREFIXED = re.compile(rb":(?:sheetData|row|c|f|v)[\s/>]")  # (or such text in a formula: then slower, not wrong)
 _F_TAG = re.compile(rb"<f[\s/>]")
 _T_CANDIDATE = re.compile(rb"""t=["'][^s]|t\s+=|t=\s""")
-_T_OTHER = re.compile(rb"""t\s*=\s*["']\s*(?!s)""")  # an attribute t (x:t) not t="s…", if after a space or ":"
+_T_OTHER = re.compile(rb"""t(?<=[\s:]t)\s*=\s*["']\s*(?!s)""")  # an attribute t (or x:t) but t="s…"
 _START = re.compile(rb"""<([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(/?)>""")
 _ATTR = re.compile(rb"""([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
+_MARKUP_DECLARATION = re.compile(rb"<[!?]")
 _CELL_TAG = re.compile(rb"<c[\s/>]")
 
 
@@ -241,7 +245,8 @@ def _common_shape(data: bytes) -> tuple[bytes, int, int] | None:
         return None
     body = data[bom:]
     declaration = _DECLARATION.match(body)
-    if body.find(b"<!") >= 0 or body.find(b"<?", declaration.end() if declaration else 0) >= 0:
+    after = declaration.end() if declaration else 0
+    if body.find(b"<!", 0, after) >= 0 or _MARKUP_DECLARATION.search(body, after):
         return None  # a comment, CDATA section or processing instruction: only a parser reads those right
     if _PREFIXED.search(body):
         return None
@@ -257,23 +262,37 @@ def _common_shape(data: bytes) -> tuple[bytes, int, int] | None:
 def _usual(body: bytes, start: int, end: int, max_rows: int, max_cols: int) -> SheetMarks | None:
     """The usual sheet, read in one pass: every formula written the plain way, and no attribute ``t``
     but the shared strings' ``t="s"`` (so no error value).  None if the sheet is not so."""
-    if any(body[m.start() - 1] in b" \t\r\n:" for m in _T_OTHER.finditer(body, start, end)):
-        return None  # (ht="36" and such are other attributes)
+    if _T_OTHER.search(body, start, end):
+        return None
     found = _PLAIN_FORMULA_CELL.findall(body, start, end)
     if len(found) != body.count(b"<f", start, end):
         return None
     marks = SheetMarks()
-    formulas, uncached = marks.formulas, marks.uncached
-    for letters, digits, _, formula, value in found:  # in order: a cell written twice keeps its last formula
-        text = _cached_text(formula)  # b"" for <f/>, as for a shared formula's followers
-        if value and (b"&" in value or not value.isascii()):
-            _text(value)  # raises where the reading of each cell would give up
-        at = _at(letters, digits)
+    if not found:
+        return marks
+    letters, digits, _, raw_formulas, values = zip(*found, strict=True)
+    texts = list(map(_cached_text, raw_formulas))  # b"" for <f/>, as for a shared formula's followers
+    _check_values(values)
+    ats = list(map(_at, letters, digits))
+    if min(ats)[0] >= 0 and max(ats)[0] < max_rows and max(map(itemgetter(1), ats)) < max_cols:
+        marks.formulas.update(zip(ats, texts, strict=True))  # a cell written twice keeps its last formula
+        marks.uncached.update(compress(ats, map(operator.not_, values)))
+        return marks
+    for at, text, value in zip(ats, texts, values, strict=True):
         if 0 <= at[0] < max_rows and 0 <= at[1] < max_cols:
-            formulas[at] = text
+            marks.formulas[at] = text
             if not value:
-                uncached.add(at)
+                marks.uncached.add(at)
     return marks
+
+
+def _check_values(values: tuple[bytes, ...]) -> None:
+    """Raise where reading each computed value as text would give up (plain ASCII needs no look)."""
+    joined = b"".join(values)
+    if b"&" in joined or not joined.isascii():
+        for value in values:
+            if b"&" in value or not value.isascii():
+                _text(value)
 
 
 def _plain_formula_cells(body: bytes, start: int, end: int, cells: dict[int, _Cell]) -> set[int]:
