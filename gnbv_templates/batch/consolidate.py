@@ -197,20 +197,25 @@ class RunningSums:
     arrive in nor a return taken out again (see _take_out) changes a single bit of the result.
 
     Every number is kept as an integer count of 2**-1074 (what any double is a multiple of); the total
-    is rounded to a double once, at the end.
+    is rounded to a double once, at the end.  Whole numbers (most figures are counts) are summed as they
+    are and shifted once at the end: the same exact total, without a thousand-bit integer per cell.
     """
 
     def __init__(self, layouts: dict[str, FormLayout]) -> None:
         self.layouts = layouts
-        # (form, row, col) → [exact total, returns with a value, of which non-integers]
-        self.cells: dict[tuple[str, str, str], list[int]] = {}
+        # form → (row, col) → [whole numbers' total, returns with a value, of which non-integers,
+        #                       exact total of the non-integers in 2**-1074]
+        self.cells: dict[str, dict[tuple[str, str], list[int]]] = {form: {} for form in layouts}
+        # form → its input cells → whether they add up: what each return's values are looked up in
+        self._inputs = {form: {key: cell.measure.additive for key, cell in layout.cells.items() if cell.kind == INPUT}
+                        for form, layout in layouts.items()}
         # the form listing child units (Biểu 15): each child's total row becomes its row there
         child = child_form(layout.definition for layout in layouts.values())
         self.child_form = child.id if child else None
         self.b15: dict[str, dict[tuple[str, str], Any]] = {}  # unit → its row of that form
         self.non_additive: dict[str, list[tuple[str, str, str, str, Any]]] = {}
         # totals stated without their breakdown: what each adds beyond its parts, summed exactly like the cells
-        self.deltas: dict[tuple[str, str, str], list[int]] = {}
+        self.deltas: dict[str, dict[tuple[str, str], list[int]]] = {}
         self.stated: dict[str, list[tuple[str, str, str, str, Any]]] = {}  # unit → its stated totals
 
     def add(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
@@ -229,7 +234,7 @@ class RunningSums:
             for (row, col), (value, delta) in cells.items():
                 exact = _exact(delta)
                 if exact is not None and form in self.layouts:
-                    _count_into(self.deltas, (form, row, col), *exact, sign)
+                    _count_into(self.deltas.setdefault(form, {}), (row, col), exact, sign)
                     listed.append((unit, form, row, col, value))
         if sign < 0:
             self.stated.pop(unit, None)
@@ -243,26 +248,19 @@ class RunningSums:
     def overrides(self, values: dict[str, dict[tuple[str, str], Any]]) -> dict[str, dict[tuple[str, str], Any]]:
         """Totals the units stated: the sum of the parts plus what the stated totals add beyond them."""
         added: dict[str, dict[tuple[str, str], float]] = {}
-        for (form, row, col), (exact, _, _) in self.deltas.items():
-            added.setdefault(form, {})[(row, col)] = exact / (1 << _SHIFT)
+        for form, cells in self.deltas.items():
+            for key, slot in cells.items():
+                added.setdefault(form, {})[key] = _total(slot) / (1 << _SHIFT)
         return {form: _with_stated(self.layouts[form], values.get(form, {}), extra) for form, extra in added.items()}
 
     def _take(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
               totals: dict[tuple[str, str], Any] | None, sign: int) -> None:
         listed = []
         for form, values in (inputs or {}).items():
-            layout = self.layouts.get(form)
-            if layout is None:
+            additive = self._inputs.get(form)
+            if additive is None:
                 continue
-            for key, value in values.items():
-                cell = layout.cells.get(key)
-                if cell is None or cell.kind != INPUT or value is None:
-                    continue
-                exact = _exact(value) if cell.measure.additive else None
-                if exact is None:
-                    listed.append((unit, form, key[0], key[1], value))
-                else:
-                    _count_into(self.cells, (form, *key), *exact, sign)
+            self._add_form(unit, form, values, additive, sign, listed)
         if sign < 0:
             self.non_additive.pop(unit, None)
             self.b15.pop(unit, None)
@@ -272,6 +270,29 @@ class RunningSums:
         row = self._b15_row(unit, totals)
         if row:
             self.b15[unit] = row
+
+    def _add_form(self, unit: str, form: str, values: dict[tuple[str, str], Any], additive: dict[tuple[str, str], bool],
+                  sign: int, listed: list[tuple[str, str, str, str, Any]]) -> None:
+        """One form's input values into the sums; the values that do not add up into ``listed``."""
+        cells = self.cells[form]
+        for key, value in values.items():
+            adds = additive.get(key)
+            if adds is None or value is None:
+                continue
+            if adds and type(value) is int:  # most figures: a count, added as it is
+                slot = cells.get(key)
+                if slot is None:
+                    slot = cells[key] = [0, 0, 0, 0]
+                slot[0] += sign * value
+                slot[1] += sign
+                if not slot[1]:
+                    del cells[key]
+                continue
+            exact = _exact(value) if adds else None
+            if exact is None:
+                listed.append((unit, form, key[0], key[1], value))
+            else:
+                _count_into(cells, key, exact, sign)
 
     def _b15_row(self, unit: str, totals: dict[tuple[str, str], Any] | None) -> dict[tuple[str, str], Any]:
         """The form listing the units below (Biểu 15) has a row per unit: that unit's own total row."""
@@ -287,24 +308,35 @@ class RunningSums:
 
     def values(self) -> dict[str, dict[tuple[str, str], Any]]:
         out: dict[str, dict[tuple[str, str], Any]] = {form: {} for form in self.layouts}
-        for (form, row, col), (exact, _, fractions) in self.cells.items():
-            out[form][(row, col)] = exact / (1 << _SHIFT) if fractions else exact >> _SHIFT
+        for form, cells in self.cells.items():
+            found = out[form]
+            for key, slot in cells.items():
+                found[key] = _total(slot) / (1 << _SHIFT) if slot[2] else slot[0]
         if self.child_form in out:
             for cells in self.b15.values():
                 out[self.child_form].update(cells)
         return out
 
 
-def _count_into(table: dict[tuple[str, str, str], list[int]], key: tuple[str, str, str], exact: int,
-                fraction: int, sign: int) -> None:
+def _count_into(table: dict[tuple[str, str], list[int]], key: tuple[str, str], exact: int | float,
+                sign: int) -> None:
+    """One value into its slot: a whole number as it is, any other in exact counts of 2**-1074."""
     slot = table.get(key)
     if slot is None:
-        slot = table[key] = [0, 0, 0]
-    slot[0] += sign * exact
+        slot = table[key] = [0, 0, 0, 0]
+    if isinstance(exact, int):
+        slot[0] += sign * exact
+    else:
+        slot[2] += sign
+        slot[3] += sign * _fraction(exact)
     slot[1] += sign
-    slot[2] += sign * fraction
     if not slot[1]:
         del table[key]
+
+
+def _total(slot: list[int]) -> int:
+    """A slot's exact total, in counts of 2**-1074."""
+    return (slot[0] << _SHIFT) + slot[3]
 
 
 def _with_stated(layout: FormLayout, inputs: dict[tuple[str, str], Any], added: dict[tuple[str, str], float]
@@ -323,17 +355,22 @@ def _with_stated(layout: FormLayout, inputs: dict[tuple[str, str], Any], added: 
     return out
 
 
-def _exact(value: Any) -> tuple[int, int] | None:
-    """A number as an exact count of 2**-1074, and whether it has a fractional part; None if not a number."""
+def _exact(value: Any) -> int | float | None:
+    """A number to sum: a whole number as an int, any other as the float it is; None if not a number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
         if not value.is_integer():
-            numerator, denominator = value.as_integer_ratio()
-            return numerator << (_SHIFT + 1 - denominator.bit_length()), 1
-    return int(value) << _SHIFT, 0
+            return value
+    return int(value)
+
+
+def _fraction(value: float) -> int:
+    """A float as an exact count of 2**-1074 (what every double is a multiple of)."""
+    numerator, denominator = value.as_integer_ratio()
+    return numerator << (_SHIFT + 1 - denominator.bit_length())
 
 
 def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) -> None:

@@ -27,6 +27,7 @@ from gnbv_templates.batch.results import (
     VALID,
     FileResult,
 )
+from gnbv_templates.check.outcome import FormState
 from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.findings import text
 from gnbv_templates.forms.catalog import load_catalog
@@ -127,8 +128,28 @@ def _keep_inputs(report: Report, result: FileResult) -> None:
                      if state.figures is not None and state.figures.stated}
     child = child_form(state.layout.definition for state in forms.values())
     if child is not None:  # the form listing child units: its total row, computed
-        state, total = forms[child.id], child.total_row
-        result.totals = {k: state.number(k) for k in state.layout.cells if k[0] == total}
+        result.totals = _total_row(forms[child.id], child.total_row)
+
+
+def _total_row(state: FormState, total: str) -> dict[tuple[str, str], float | None]:
+    """``state.number`` of every cell of the total row, from the figures the checks computed.
+
+    That form has rows of this unit's own units below, so its layout is this unit's alone: asking for the
+    recomputed derived cells would compile all its formulas again for every return, for the one row."""
+    derived = {(cell.row, cell.col) for cell in state.layout.derived_order if cell.row == total}
+    out: dict[tuple[str, str], float | None] = {}
+    for key in state.layout.cells:
+        if key[0] != total:
+            continue
+        figure = state.figure(key)
+        if figure is not None and (figure.stated or key in derived):
+            out[key] = figure.value
+        elif key in derived:  # no figure for it: what the recomputation gives
+            out[key] = state.number(key)
+        else:
+            value = state.inputs.get(key)
+            out[key] = value if isinstance(value, int | float) else None
+    return out
 
 
 def run(
