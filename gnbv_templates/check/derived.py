@@ -45,6 +45,10 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     formulas = ctx.ret.formula_cells(sheet)
     errors = ctx.ret.error_cells(sheet)
     rows, cols = state.located.rows, state.located.cols
+    inputs = {key: value for key, value in state.inputs.items() if isinstance(value, int | float)}
+    if formulas is not None and state.as_issued and _sheet_formulas(layout).items() <= formulas.items():
+        state.figures = figures(layout, inputs)  # every formula there as written: nothing typed over
+        return
     gone = formulas is not None  # the formula is known to be gone, not merely unseen
     ours = _bare_formulas(layout)
     typed: dict[Key, float] = {}
@@ -59,7 +63,6 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
                 yield found
             continue
         _read(cell, _raw(grid, errors, r, c), gone, typed, unusable)
-    inputs = {key: value for key, value in state.inputs.items() if isinstance(value, int | float)}
     state.figures = figures(layout, inputs, typed)
     if typed or unusable:
         yield from _verdicts(state, state.figures, typed, unusable, gone)
@@ -70,6 +73,15 @@ def _bare_formulas(layout: FormLayout) -> dict[Key, str]:
     found = layout.memo.get(_bare_formulas)
     if found is None:
         found = layout.memo[_bare_formulas] = {key: text.lstrip("=") for key, text in layout.excel_formulas.items()}
+    return found
+
+
+def _sheet_formulas(layout: FormLayout) -> dict[tuple[int, int], str]:
+    """The form's formulas by the sheet position the layout gives them, as the sheet's XML holds them."""
+    found = layout.memo.get(_sheet_formulas)
+    if found is None:
+        ours = _bare_formulas(layout)
+        found = layout.memo[_sheet_formulas] = {(c.r, c.c): ours[(c.row, c.col)] for c in layout.derived_order}
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gnbv_templates.findings import ERROR, WARNING, Finding
@@ -37,6 +38,13 @@ class FormState:
             self._derived = evaluator(self.layout).run(numbers)
         return self._derived
 
+    @cached_property
+    def as_issued(self) -> bool:
+        """Every row and column of the form where the layout puts it: the layout's own positions read the
+        right cells (checks may then compare whole rows, or the sheet's formulas at once)."""
+        rows, cols = _positions(self.layout)
+        return rows.items() <= self.located.rows.items() and cols.items() <= self.located.cols.items()
+
     def figure(self, key: Key) -> Figure | None:
         """A cell's figure as the report states it (None if empty, or before the figures are read)."""
         return self.figures.get(key) if self.figures is not None else None
@@ -57,6 +65,15 @@ class FormState:
             return cell.address if cell else ""
         return xl_rowcol_to_cell(*found)
 
+
+
+def _positions(layout: FormLayout) -> tuple[dict[str, int], dict[str, int]]:
+    """Where the layout puts each row code and column code of its cells (0-based sheet row, column)."""
+    found = layout.memo.get(_positions)
+    if found is None:
+        cells = layout.cells.values()
+        found = layout.memo[_positions] = ({c.row: c.r for c in cells}, {c.col: c.c for c in cells})
+    return found
 
 
 @dataclass

@@ -100,7 +100,7 @@ def _formula_in_input(state: FormState, cell: Cell, formula: str, raw: Any, valu
 def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     sheet = _Sheet(ctx, state.sheet)
     found = blocks(ctx.ruleset, state.layout)
-    if not _in_place(state, found) or found.positions & (sheet.formulas or {}).keys():
+    if not state.as_issued or found.positions & (sheet.formulas or {}).keys():
         yield from _cells(sheet, state, plan(ctx.ruleset, state.layout))
         return
     for block in found.items:
@@ -144,16 +144,7 @@ class _Block:
 @dataclass(frozen=True, slots=True)
 class _Blocks:
     items: list[_Block]
-    rows: dict[str, int]  # where the layout puts each row and column code the inputs use
-    cols: dict[str, int]
     positions: frozenset[tuple[int, int]]  # every input cell
-
-
-def _in_place(state: FormState, found: _Blocks) -> bool:
-    """Every row and column of the inputs where the layout puts it: the blocks read the right cells."""
-    rows, cols = state.located.rows, state.located.cols
-    return all(rows.get(code) == r for code, r in found.rows.items()) and \
-        all(cols.get(code) == c for code, c in found.cols.items())
 
 
 def _take(grid: list[list[Any]], inputs: dict[Key, Any], block: _Block) -> bool:
@@ -200,8 +191,7 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
     items = [_Block(g[0][0].r, g[0][0].c, g[-1][0].c + 1, tuple(e[1] for e in g), g, g[0][6], g[0][5],
                     g[0][4] and g[0][6] is not _NONE_PASS) for g in groups]
     cells = [entry[0] for entry in plan(ruleset, layout)]
-    out = _Blocks(items, {c.row: c.r for c in cells}, {c.col: c.c for c in cells},
-                  frozenset((c.r, c.c) for c in cells))
+    out = _Blocks(items, frozenset((c.r, c.c) for c in cells))
     if len(_BLOCKS) > 256:
         _BLOCKS.clear()
     _BLOCKS[key] = (ruleset, layout, out)
