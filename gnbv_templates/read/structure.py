@@ -36,6 +36,8 @@ class Located:
 
 
 def code_text(value: Any) -> str:
+    if type(value) is str and value.isascii():  # most cells: plain text is its own NFC form
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if value is None:
