@@ -212,11 +212,11 @@ def _operands(rule: Rule, instance: _Instance, sheet: _Figures) -> list[Figure]:
     if instance.places is None:
         raise _Missing(rule.id)
     found = sheet.operands(instance.places)
-    if all(f is None for f in found):
+    if not any(found):  # a figure is never false: this asks whether any cell holds one
         raise _Empty()  # nothing to check here: not a finding, not a note
     if rule.for_each and instance.totals and _totals_only(instance, found):
         raise _Empty()  # on a row (column) of totals of the rows (columns) below, with nothing stated there
-    if any(f is None for f in found):
+    if not all(found):
         return _when_missing(rule, instance, found)
     return found  # type: ignore[return-value]
 
@@ -238,7 +238,7 @@ def _when_missing(rule: Rule, instance: _Instance, found: list[Figure | None]) -
 def _apply(rule: Rule, instance: _Instance, sheet: _Figures, forms: dict[str, FormState]) -> Finding | None:
     figures = _operands(rule, instance, sheet)
     exact = rule.precision == "exact"
-    spans = [(f.value, f.value, f.value) for f in figures] if exact else [(f.value, f.lo, f.hi) for f in figures]
+    spans = [(f.value, f.value, f.value) for f in figures] if exact else figures  # a figure is a span
     a_span, b_span = instance.left(spans), instance.right(spans)
     if a_span is None or b_span is None:
         return None

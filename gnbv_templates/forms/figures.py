@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import precision as pr
@@ -35,15 +35,18 @@ INF = math.inf
 Step = Callable[[Mapping[Key, "Figure"]], "pr.Span | None"]
 
 
-class Figure:
+class Figure(NamedTuple):
     """A figure: the number shown (typed, or computed with empty parts counted as zero, as a sheet shows it),
     the interval it stands for (unbounded where parts are missing), and whether it is a typed value in a
-    derived cell, used as the figure.  One is made for every cell of every return: a plain slotted class."""
+    derived cell, used as the figure.
 
-    __slots__ = ("hi", "lo", "stated", "value")
+    A tuple whose first three items are a ``precision.Span``: one is made for every cell of every return, and
+    compiled declarations and rules read it as it is."""
 
-    def __init__(self, value: float, lo: float, hi: float, stated: bool = False) -> None:
-        self.value, self.lo, self.hi, self.stated = value, lo, hi, stated
+    value: float
+    lo: float
+    hi: float
+    stated: bool = False
 
     @classmethod
     def of(cls, value: float, interval: pr.Interval, stated: bool = False) -> Figure:
@@ -56,16 +59,6 @@ class Figure:
     @property
     def bounded(self) -> bool:
         return -INF < self.lo < INF and -INF < self.hi < INF
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Figure):
-            return NotImplemented
-        return (self.value, self.lo, self.hi, self.stated) == (other.value, other.lo, other.hi, other.stated)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Figure({self.value!r}, [{self.lo!r}, {self.hi!r}]{', stated' if self.stated else ''})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +122,7 @@ def _compile(layout: FormLayout, formula: ex.Node, *, shapes: bool = True) -> St
 
         def operand(figures: Mapping[Key, Figure]) -> pr.Span:
             fig = figures.get(key)
-            return unknown if fig is None else (fig.value, fig.lo, fig.hi)
+            return unknown if fig is None else fig  # type: ignore[return-value]  # a figure is a span
         return operand
 
     span = pr.compile_span(formula, leaf)
@@ -158,7 +151,8 @@ def _ratio(node: ex.Node) -> tuple[Key, Key, float | None] | None:
     """``[a] / [b]`` or ``[a] / [b] * k``: the cells and the factor; None for any other shape."""
     factor = None
     if isinstance(node, ex.BinOp) and node.op == "*" and isinstance(node.right, ex.Num):
-        node, factor = node.left, node.right.value
+        factor = node.right.value
+        node = node.left
     if isinstance(node, ex.BinOp) and node.op == "/" and isinstance(node.left, ex.Ref) and \
             isinstance(node.right, ex.Ref):
         a, b = node.left, node.right
