@@ -74,7 +74,8 @@ class _Figures:
         self.values = {form: state.figures.values if state.figures is not None else {}
                        for form, state in forms.items()}
         self.located = {form: state.located for form, state in forms.items()}
-        self.whole = all(_whole(state) for state in forms.values())
+        # every cell where the layout puts it: no cell a rule reads can be absent
+        self.whole = all(state.as_issued for state in forms.values())
 
     def operands(self, places: tuple[tuple[str, Key], ...]) -> list[Figure | None]:
         if not self.whole:
@@ -82,13 +83,6 @@ class _Figures:
                 if self.located[form].cell(row, col) is None:
                     raise _Missing(f"{form}[{row}, {col}]")
         return [self.values[form].get(key) for form, key in places]
-
-
-def _whole(state: FormState) -> bool:
-    """Every row and column of the form found in the sheet: no cell a rule reads can be absent."""
-    located, layout = state.located, state.layout
-    return all(code in located.rows for code in layout.rows_by_code) and \
-        all(col.code in located.cols for col in layout.columns)
 
 
 def _rule(rule: Rule, forms: dict[str, FormState], sheet: _Figures, refused: set[Place]) -> Iterator[Finding]:
