@@ -1,8 +1,8 @@
 """What a command loads: checking one file must not pay for the web server, the batch layer, the register
 or openpyxl (with numpy under it), which take longer to import than the check itself takes; nor for
-XlsxWriter (a reader has no use for a writer); nor, once the definitions are compiled and cached, for the
-YAML parser and cerberus that compile them.  And the public API still answers every name it lists, loaded on
-first use."""
+XlsxWriter (a reader has no use for a writer) or Jinja (the texts a check renders only put values in); nor,
+once the definitions are compiled and cached, for the YAML parser and cerberus that compile them.  And the
+public API still answers every name it lists, loaded on first use."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from pathlib import Path
 import gnbv_templates as gnbv
 from gnbv_templates.forms.resources import examples_dir
 
-HEAVY = ("starlette", "uvicorn", "openpyxl", "numpy", "xlsxwriter", "gnbv_templates.batch", "gnbv_templates.register",
-         "gnbv_templates.serve.app", "gnbv_templates.report.annotate", "gnbv_templates.generate")
+HEAVY = ("starlette", "uvicorn", "openpyxl", "numpy", "xlsxwriter", "jinja2", "gnbv_templates.batch",
+         "gnbv_templates.register", "gnbv_templates.serve.app", "gnbv_templates.report.annotate",
+         "gnbv_templates.generate")
 COMPILING = ("yaml", "cerberus")  # what turns definition files into objects: not needed when those are cached
 
 

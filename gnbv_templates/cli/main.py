@@ -48,14 +48,24 @@ class _Parser(argparse.ArgumentParser):
                          english=text("cli.bad-command", "en", message=message))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line.  Given the words typed, only the commands named among them get their options: the
+    others are a name and a line of help, which is all the parser shows of them (the choice of a command is
+    by its exact name), and describing every option of every command takes longer than parsing one."""
     parser = _Parser(prog="gnbv", description="Biểu mẫu báo cáo Chương trình MTQG giảm nghèo bền vững.")
     parser.add_argument("--version", action="version", version=f"gnbv {__version__}",
                         help="in phiên bản của chương trình rồi thoát")
     parser.add_argument("--lang", choices=LANGS, default="vi", help="ngôn ngữ của lệnh: vi (mặc định) hoặc en")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    named = None if argv is None else set(argv)
+    for name, help_text, add_options in _COMMAND_LINES:
+        command = sub.add_parser(name, help=help_text)
+        if named is None or name in named:
+            add_options(command)
+    return parser
 
-    gen = sub.add_parser("generate", help="sinh bộ biểu mẫu cho một đơn vị và một kỳ")
+
+def _generate(gen: argparse.ArgumentParser) -> None:
     gen.add_argument("--unit", required=True, help="mã đơn vị (với --all-units: mã đơn vị cấp trên)")
     gen.add_argument("--period", required=True, help="kỳ báo cáo: 2025 (năm) hoặc 2025-H1 (6 tháng)")
     gen.add_argument("--units", help="tệp danh sách đơn vị (mặc định: dữ liệu mẫu tỉnh Lạng Sơn)")
@@ -71,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("-o", "--output", required=True, help="tệp .xlsx (hoặc thư mục với --all-units)")
     gen.set_defaults(func=COMMANDS["generate"])
 
-    fil = sub.add_parser("fill", help="điền số liệu theo mã dòng, mã cột vào một biểu mẫu đã sinh")
+
+def _fill(fil: argparse.ArgumentParser) -> None:
     fil.add_argument("template", help="bộ biểu mẫu đã sinh (.xlsx)")
     fil.add_argument("data", help='tệp JSON: {"B02": {"05": {"1": 1501.0}}}')
     fil.add_argument("-o", "--output", required=True, help="tệp .xlsx kết quả (đã điền)")
@@ -79,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     fil.add_argument("--templates", help="thư mục định nghĩa biểu")
     fil.set_defaults(func=COMMANDS["fill"])
 
-    cat = sub.add_parser("catalog", help="liệt kê danh mục biểu mẫu")
+
+def _catalog(cat: argparse.ArgumentParser) -> None:
     cat.add_argument("--json", action="store_true", help="in toàn bộ danh mục dạng JSON")
     cat.add_argument("--unit", help="mở rộng các dòng lặp như trong bộ biểu của đơn vị này")
     cat.add_argument("--period", help="kỳ báo cáo (với --unit)")
@@ -87,11 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--templates", help="thư mục định nghĩa biểu")
     cat.set_defaults(func=COMMANDS["catalog"])
 
-    chk = sub.add_parser("check", help="kiểm tra các tệp định nghĩa biểu mẫu")
+
+def _check(chk: argparse.ArgumentParser) -> None:
     chk.add_argument("directory", nargs="?", help="thư mục định nghĩa (mặc định: bộ đi kèm)")
     chk.set_defaults(func=COMMANDS["check"])
 
-    val = sub.add_parser("validate", help="kiểm tra biểu đơn vị gửi lên")
+
+def _validate(val: argparse.ArgumentParser) -> None:
     val.add_argument("path", help="tệp .xlsx (hoặc thư mục)")
     val.add_argument("-o", "--output", help="tệp bản sao có trang kết quả kiểm tra và đánh dấu ô lỗi")
     val.add_argument("--json", help="tệp báo cáo JSON")
@@ -112,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_options.add_validate_options(val)
     val.set_defaults(func=COMMANDS["validate"])
 
-    con = sub.add_parser("consolidate", help="tổng hợp biểu của các đơn vị cấp dưới thành biểu của cấp trên")
+
+def _consolidate(con: argparse.ArgumentParser) -> None:
     con.add_argument("folder", help="thư mục chứa biểu của các đơn vị cấp dưới")
     con.add_argument("--unit", required=True, help="mã đơn vị cấp trên")
     con.add_argument("--period", required=True, help="kỳ báo cáo: 2025 (năm) hoặc 2025-H1 (6 tháng)")
@@ -126,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--rules", help="thư mục luật kiểm tra")
     con.set_defaults(func=COMMANDS["consolidate"])
 
-    srv = sub.add_parser("serve", help="mở trang web kiểm tra, tổng hợp, sinh biểu trên máy này")
+
+def _serve(srv: argparse.ArgumentParser) -> None:
     srv.add_argument("--host", default="127.0.0.1",
                      help="địa chỉ lắng nghe (mặc định 127.0.0.1: chỉ máy này; địa chỉ khác cần mã truy cập)")
     srv.add_argument("--port", type=int, default=DEFAULT_PORT,
@@ -137,8 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--register", help="sổ đăng ký: ghi mọi biểu kiểm tra trên trang vào sổ (xem docs/register.md)")
     srv.set_defaults(func=COMMANDS["serve"])
 
-    register_options.add_parser(sub)
-    return parser
+
+# each command: its name, its line of help, and what adds its options
+_COMMAND_LINES: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
+    ("generate", "sinh bộ biểu mẫu cho một đơn vị và một kỳ", _generate),
+    ("fill", "điền số liệu theo mã dòng, mã cột vào một biểu mẫu đã sinh", _fill),
+    ("catalog", "liệt kê danh mục biểu mẫu", _catalog),
+    ("check", "kiểm tra các tệp định nghĩa biểu mẫu", _check),
+    ("validate", "kiểm tra biểu đơn vị gửi lên", _validate),
+    ("consolidate", "tổng hợp biểu của các đơn vị cấp dưới thành biểu của cấp trên", _consolidate),
+    ("serve", "mở trang web kiểm tra, tổng hợp, sinh biểu trên máy này", _serve),
+    ("register", register_options.HELP, register_options.add_commands),
+)
 
 
 def _lang(argv: Sequence[str]) -> str:
@@ -171,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = _lang(argv)
     try:
         with speaking(lang):  # argparse's own words (usage, errors) in the language asked for
-            args = build_parser().parse_args(argv)
+            args = build_parser(argv).parse_args(argv)
         if hasattr(args, "lang"):  # --lang before or after the command: the last one given counts
             args.lang = lang
         return int(_implementation(args)(args) or 0)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 
 def add_validate_options(val: argparse.ArgumentParser) -> None:
@@ -14,8 +13,11 @@ def add_validate_options(val: argparse.ArgumentParser) -> None:
                      help="biểu kỳ trước của cùng đơn vị để kiểm tra giữa các kỳ khi không có sổ (có thể lặp lại)")
 
 
-def add_parser(sub: Any) -> None:
-    reg = sub.add_parser("register", help="sổ đăng ký biểu đã nhận: ghi, liệt kê, lịch sử, xóa")
+HELP = "sổ đăng ký biểu đã nhận: ghi, liệt kê, lịch sử, xóa"
+
+
+def add_commands(reg: argparse.ArgumentParser) -> None:
+    """The commands of ``gnbv register`` (HELP is its line in ``gnbv --help``)."""
     cmds = reg.add_subparsers(dest="register_command", required=True, parser_class=type(reg))
 
     def common(p: argparse.ArgumentParser) -> None:
