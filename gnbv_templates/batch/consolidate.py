@@ -255,7 +255,7 @@ class RunningSums:
 
     def _take(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
               totals: dict[tuple[str, str], Any] | None, sign: int) -> None:
-        listed = []
+        listed: list[tuple[str, str, str, str, Any]] = []
         for form, values in (inputs or {}).items():
             additive = self._inputs.get(form)
             if additive is None:

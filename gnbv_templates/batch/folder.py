@@ -131,7 +131,7 @@ def _keep_inputs(report: Report, result: FileResult) -> None:
         result.totals = _total_row(forms[child.id], child.total_row)
 
 
-def _total_row(state: FormState, total: str) -> dict[tuple[str, str], float | None]:
+def _total_row(state: FormState, total: str | None) -> dict[tuple[str, str], float | None]:
     """``state.number`` of every cell of the total row, from the figures the checks computed.
 
     That form has rows of this unit's own units below, so its layout is this unit's alone: asking for the
