@@ -147,49 +147,77 @@ def _instances(rule: Rule, forms: dict[str, FormState]) -> list[_Instance]:
     found = _COMPILED.get(key)
     if found is None or found[0] is not rule or found[1] != layouts:
         by_form = dict(zip(used, layouts, strict=True))
-        instances = [_compile(rule, left, right, at, by_form) for left, right, at in
-                     _bind(rule, by_form[rule.form] if rule.for_each else None)]  # type: ignore[index]
+        sides = _sides(rule)
+        instances = [_instance(rule, sides, binding, by_form)
+                     for binding in _bindings(rule, by_form[rule.form] if rule.for_each else None)]  # type: ignore[index]
         if len(_COMPILED) > 4096:
             _COMPILED.clear()
         found = _COMPILED[key] = (rule, layouts, instances)
     return found[2]
 
 
-def _bind(rule: Rule, layout: FormLayout | None) -> Iterator[tuple[ex.Node, ex.Node, ex.Node]]:
-    at = rule.at or next(iter(ex.refs(rule.left)))
+@dataclass(frozen=True, slots=True)
+class _Sides:
+    """A rule's two sides as functions of its operands' spans, listed as ``ex.refs`` lists them: the same for
+    every row or column the rule runs on, so compiled once per rule."""
+
+    refs: tuple[ex.Ref, ...]
+    n_left: int
+    left: pr.SpanFn
+    right: pr.SpanFn
+    at: ex.Node
+
+
+_SIDES: dict[int, tuple[Rule, _Sides]] = {}
+
+
+def _sides(rule: Rule) -> _Sides:
+    found = _SIDES.get(id(rule))
+    if found is None or found[0] is not rule:
+        left = tuple(ex.refs(rule.left))
+        refs = (*left, *ex.refs(rule.right))
+        counter = iter(range(len(refs)))
+
+        def leaf(_: ex.Ref) -> pr.SpanFn:
+            index = next(counter)  # references are compiled in the order ex.refs lists them
+            return lambda spans: spans[index]
+
+        sides = _Sides(refs, len(left), pr.compile_span(rule.left, leaf), pr.compile_span(rule.right, leaf),
+                       rule.at or left[0])
+        found = _SIDES[id(rule)] = (rule, sides)
+    return found[1]
+
+
+Binding = tuple[str, str] | None  # as ex.bind is told: the axis of one-code references, and the code fixed
+
+
+def _bindings(rule: Rule, layout: FormLayout | None) -> list[Binding]:
     if rule.for_each is None or layout is None:
-        yield rule.left, rule.right, at
-        return
+        return [None]
     if rule.for_each == "row":
-        for row in layout.rows:
-            if row.section or (rule.rows is not None and row.code not in rule.rows):
-                continue
-            yield (ex.bind(rule.left, axis="col", row=row.code), ex.bind(rule.right, axis="col", row=row.code),
-                   ex.bind(at, axis="col", row=row.code))
-    else:
-        for col in layout.columns:
-            if rule.cols is not None and col.code not in rule.cols:
-                continue
-            yield (ex.bind(rule.left, axis="row", col=col.code), ex.bind(rule.right, axis="row", col=col.code),
-                   ex.bind(at, axis="row", col=col.code))
+        return [("col", row.code) for row in layout.rows
+                if not row.section and (rule.rows is None or row.code in rule.rows)]
+    return [("row", col.code) for col in layout.columns if rule.cols is None or col.code in rule.cols]
 
 
-def _compile(rule: Rule, left: ex.Node, right: ex.Node, at: ex.Node, layouts: dict[str, FormLayout]) -> _Instance:
-    refs = [*ex.refs(left), *ex.refs(right)]
+def _bound(ref: ex.Ref, binding: Binding) -> ex.Ref:
+    """What ``ex.bind`` makes of one reference."""
+    if binding is None or ref.code is None:
+        return ref
+    axis, code = binding
+    return ex.Ref(ref.form, ref.code, code) if axis == "row" else ex.Ref(ref.form, code, ref.code)
+
+
+def _instance(rule: Rule, sides: _Sides, binding: Binding, layouts: dict[str, FormLayout]) -> _Instance:
+    refs = [_bound(ref, binding) for ref in sides.refs]
     cells = [_cell(rule, ref, layouts) for ref in refs]
     places = None if any(c is None for c in cells) else tuple(
         (ref.form or rule.form or "", (c.row, c.col)) for ref, c in zip(refs, cells, strict=True))  # type: ignore[union-attr]
     axis = "row" if rule.for_each == "row" else "col"
     totals = all(c is not None and c.kind == DERIVED and c.axis == axis for c in cells)
-    counter = iter(range(len(refs)))
-
-    def leaf(_: ex.Ref) -> pr.SpanFn:
-        index = next(counter)  # references are compiled in the order ex.refs lists them
-        return lambda spans: spans[index]
-
+    at = sides.at if binding is None else ex.bind(sides.at, axis=binding[0], row=binding[1], col=binding[1])
     anchor = next(iter(ex.refs(at)))
-    return _Instance(places, len(list(ex.refs(left))), pr.compile_span(left, leaf), pr.compile_span(right, leaf),
-                     at, (anchor.row or "", anchor.col or ""), totals)
+    return _Instance(places, sides.n_left, sides.left, sides.right, at, (anchor.row or "", anchor.col or ""), totals)
 
 
 def _cell(rule: Rule, ref: ex.Ref, layouts: dict[str, FormLayout]) -> Cell | None:

@@ -252,7 +252,7 @@ def plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
     found = _PLANS.get(key)
     if found is not None and found[0] is ruleset and found[1] is layout:
         return found[2]
-    refine = ruleset.refinement
+    refine = _refinements(ruleset, layout.id)
     choices = {c.code: c.choices for c in layout.columns}
     out = []
     for cell in layout.inputs:
@@ -263,6 +263,12 @@ def plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
         _PLANS.clear()
     _PLANS[key] = (ruleset, layout, out)
     return out
+
+
+def _refinements(ruleset: RuleSet, form: str) -> Any:
+    """``ruleset.refinement`` for one form, looking only at that form's refinements (asked once per cell)."""
+    mine = RuleSet(refinements=[r for r in ruleset.refinements if r.form == form])
+    return mine.refinement
 
 
 def _passing(schema: dict) -> Passing:
