@@ -92,8 +92,10 @@ def _workbook(path: Path, table: list[dict[str, Any]], completeness: Completenes
               "Ghi chú")
     for col, text in enumerate(titles):
         ws.write_string(2, col, text, head)
+    status_formats = {code: book.add_format({"border": 1, "bg_color": colour}) for code, colour in colours.items()}
+    other = book.add_format({"border": 1, "bg_color": "#FFFFFF"})
     for i, item in enumerate(table, 3):
-        status_fmt = book.add_format({"border": 1, "bg_color": colours.get(item["status_code"], "#FFFFFF")})
+        status_fmt = status_formats.get(item["status_code"], other)
         ws.write_string(i, 0, item["unit"] or "", cell)
         ws.write_string(i, 1, printable(item["unit_name"] or ""), cell)  # names from files: shown escaped
         ws.write_string(i, 2, item["status"], status_fmt)
