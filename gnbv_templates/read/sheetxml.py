@@ -243,12 +243,8 @@ def _common_shape(data: bytes) -> tuple[bytes, int, int] | None:
     if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
     body = data[bom:]
-    declaration = _DECLARATION.match(body)
-    after = declaration.end() if declaration else 0
-    # (a comment, CDATA section or processing instruction: only a parser reads those right; "!" and "?" are
-    # rare, and looked for first at memchr speed)
-    if (b"!" in body and b"<!" in body) or (body.find(b"?", after) >= 0 and body.find(b"<?", after) >= 0):
-        return None
+    if _has_markup(body):
+        return None  # a comment, CDATA section or processing instruction: only a parser reads those right
     if _PREFIXED.search(body):
         return None
     opened = _START.match(body, max(body.find(b"<sheetData"), 0))
@@ -258,6 +254,13 @@ def _common_shape(data: bytes) -> tuple[bytes, int, int] | None:
         return body, opened.end(), opened.end()
     end = body.find(b"</sheetData>", opened.end())
     return None if end < 0 else (body, opened.end(), end)
+
+
+def _has_markup(body: bytes) -> bool:
+    """A ``<!`` anywhere or a ``<?`` after the XML declaration ("!" and "?" are rare: looked for first)."""
+    declaration = _DECLARATION.match(body)
+    after = declaration.end() if declaration else 0
+    return (b"!" in body and b"<!" in body) or (body.find(b"?", after) >= 0 and body.find(b"<?", after) >= 0)
 
 
 def _usual(body: bytes, start: int, end: int, max_rows: int, max_cols: int) -> SheetMarks | None:
