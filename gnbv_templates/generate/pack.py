@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
@@ -77,7 +78,9 @@ def _worker_settings(path: str | None) -> Settings:
 
 def _worker_stamper(directory: str | None) -> Stamper:
     catalog = _worker_catalog(directory)
-    key = f"stamper:{directory}"
+    # one per thread too: a thread-pool executor's threads share this process, and a stamper's
+    # templates are its own
+    key = f"stamper:{directory}:{threading.get_ident()}"
     found = _WORKER.get(key)
     if found is None or found.catalog is not catalog:
         found = _WORKER[key] = Stamper(catalog)
