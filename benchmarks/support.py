@@ -166,22 +166,27 @@ class _Shape:
         self.tokens = [issue.unit.code, issue.unit.name, *(x for c in issue.children for x in (c.code, c.name))]
         alternatives = "|".join(re.escape(k) for k in sorted(set(self.tokens), key=len, reverse=True))
         self.pattern = re.compile(rf"(?<![\w.])({alternatives})(?![\w.])")
-        whole = set(self._whole(self.meta, self.meta))
-        # the table cut once into what never changes and the entries that may name the unit
-        self.pieces: list[str] = []  # constant text, then an entry's text, alternately
-        last = 0
-        for match in _SI.finditer(strings):
-            text = html.unescape(match.group(1))
-            if text in whole or self.pattern.search(text):
-                self.pieces += [strings[last : match.start(1)], text]
-                last = match.end(1)
-        self.pieces.append(strings[last:])
+        self.pieces = self._cut(strings)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as rest:
             for info, data in self.parts:
                 if info.filename != STRINGS:
                     rest.writestr(info, data)
         self.rest = buffer.getvalue()
+
+    def _cut(self, strings: str) -> list[str]:
+        """The table cut once into what never changes and the entries that may name the unit: constant text,
+        then an entry's text, alternately."""
+        whole = set(self._whole(self.meta, self.meta))
+        pieces: list[str] = []
+        last = 0
+        for match in _SI.finditer(strings):
+            text = html.unescape(match.group(1))
+            if text in whole or self.pattern.search(text):
+                pieces += [strings[last : match.start(1)], text]
+                last = match.end(1)
+        pieces.append(strings[last:])
+        return pieces
 
     def _whole(self, old: Metadata, new: Metadata) -> dict[str, str]:
         """Whole strings of the template → this unit's: metadata values, its digest, the identity lines."""

@@ -16,17 +16,23 @@ from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
+import openpyxl
+import pytest
+from conftest import writer_for
 from python_calamine import CalamineWorkbook
 
+from gnbv_templates import parallel
 from gnbv_templates.batch.consolidate import RunningSums, consolidate
-from gnbv_templates.batch.folder import validate_folder
+from gnbv_templates.batch.folder import _total_row, validate_folder
 from gnbv_templates.forms import cache
 from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.context import make_issue
+from gnbv_templates.forms.model import child_form
 from gnbv_templates.forms.resources import examples_dir, rules_dir, templates_dir
 from gnbv_templates.forms.rules import RuleSet, load_rules
 from gnbv_templates.generate.pack import generate, generate_all
 from gnbv_templates.generate.stamp import Stamper
+from gnbv_templates.report.validate import validate
 
 ISSUED = dt.date(2025, 7, 1)
 DISTRICTS = examples_dir() / "district_returns"
@@ -167,3 +173,72 @@ def test_folder_and_consolidation_on_a_given_executor_match_the_default(tmp_path
     assert joined.summary is not None and joined.summary[1].is_file()  # one pass: validated and summed
     assert sorted(p.name for p in (tmp_path / "a_report" / "annotated").iterdir()) == \
         sorted(p.name for p in (tmp_path / "a" / "annotated").iterdir())
+
+
+def _where(item: int) -> tuple[int, int]:
+    return item, os.getpid()
+
+
+def _fails_on_seven(item: int) -> int:
+    if item == 7:
+        raise ValueError(item)
+    return item
+
+
+def test_local_batches_keep_their_order_across_sets_of_workers(monkeypatch):
+    monkeypatch.setattr(parallel, "RECYCLE", 5)
+    seen: list[tuple[int, int]] = []
+    out = list(parallel.ordered(_where, range(23), jobs=2, progress=lambda done, total: seen.append((done, total))))
+    assert [item for item, _ in out] == list(range(23))
+    assert out[0][1] == os.getpid()  # the first item here, before the workers are forked
+    workers = {pid for _, pid in out[1:]}
+    assert os.getpid() not in workers and len(workers) >= 5  # 22 items, a new set of workers every 5
+    assert seen == [(done, 23) for done in range(1, 24)]
+    assert list(parallel.ordered(_where, [], jobs=2)) == []
+    assert [item for item, _ in parallel.ordered(_where, [4], jobs=2)] == [4]
+
+
+def test_a_failing_item_stops_a_local_batch(monkeypatch):
+    monkeypatch.setattr(parallel, "RECYCLE", 4)
+    with pytest.raises(ValueError):
+        list(parallel.ordered(_fails_on_seven, range(20), jobs=2))
+
+
+def test_running_sums_of_whole_and_fractional_numbers_are_exact(catalog, units):
+    issue = make_issue(units, "20", "2025-H1", issued=ISSUED)
+    layouts = {i: catalog.layout(i, issue.context(catalog)) for i in catalog.forms}
+    money = next(c for c in layouts["B02"].inputs if c.measure.type == "money")
+    count = next(c for c in layouts["B01"].inputs if c.measure.type == "count")
+    figures = [3, 2.0, 0.1, -1, 0.2, 5.5]
+    sums = RunningSums(layouts)
+    for i, value in enumerate(figures):
+        sums.add(f"u{i}", {"B02": {(money.row, money.col): value}, "B01": {(count.row, count.col): [4, 6.0][i % 2]}},
+                 None)
+    values = sums.values()
+    assert values["B02"][(money.row, money.col)] == float(sum(Fraction(v) for v in figures))
+    whole = values["B01"][(count.row, count.col)]
+    assert isinstance(whole, int) and whole == 30
+    for i, value in enumerate(figures):
+        sums.remove(f"u{i}", {"B02": {(money.row, money.col): value}}, None)
+    assert (money.row, money.col) not in sums.values()["B02"]  # every return taken out: no value, not a zero
+
+
+def test_a_returns_total_row_for_consolidation_is_its_figures(tmp_path, catalog, units):
+    """The child form's total row, taken from the figures the checks computed, is what ``number`` gives."""
+    typed = tmp_path / "181.xlsx"
+    generate("181", "2025-H1", typed, units=units, catalog=catalog, issued=ISSUED)
+    layout = writer_for(catalog, units, unit="181").layouts(["B15"])[0]
+    total = next(c for c in layout.cells.values() if c.row == layout.definition.total_row and c.kind != "input")
+    book = openpyxl.load_workbook(typed)
+    book[layout.sheet][total.address] = 123  # a total stated over its formula
+    book.save(typed)
+    for path in [typed, *sorted(DISTRICTS.glob("*.xlsx"))]:
+        report = validate(path, catalog=catalog)
+        child = child_form(state.layout.definition for state in report.forms.values())
+        if child is None:
+            continue
+        state = report.forms[child.id]
+        expected = {k: state.number(k) for k in state.layout.cells if k[0] == child.total_row}
+        assert _total_row(state, child.total_row) == expected
+        if path == typed:
+            assert expected[(total.row, total.col)] == 123
