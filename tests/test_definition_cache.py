@@ -75,9 +75,23 @@ class _Plain:
     inner: _Checked | None = None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Derived:
+    name: str
+    size: int = dataclasses.field(init=False, default=0)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Seeded:
+    name: str
+    seed: dataclasses.InitVar[int | None] = None
+
+
 def test_only_plain_frozen_dataclasses_are_rebuilt_by_their_constructor() -> None:
     assert cache._by_constructor(_Plain) == ("name", "inner")
     assert cache._by_constructor(_Checked) is None  # __post_init__ would run again: pickled as usual
+    assert cache._by_constructor(_Derived) is None and cache._by_constructor(_Seeded) is None  # other arguments
+    assert cache._by_constructor(dict) is None
     value = _Plain("a", _Checked(3))
     out = io.BytesIO()
     cache._Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)

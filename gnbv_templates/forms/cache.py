@@ -122,9 +122,11 @@ def _by_constructor(cls: type) -> tuple[str, ...] | None:
         _CONSTRUCTED[cls] = None
         params = getattr(cls, "__dataclass_params__", None)
         setstate = getattr(cls, "__setstate__", None)  # dataclasses' own, not one the class wrote
-        if params is not None and params.frozen and getattr(setstate, "__name__", "") == "_dataclass_setstate":
+        if params is not None and params.frozen and params.init and \
+                getattr(setstate, "__name__", "") == "_dataclass_setstate":
             fields = dataclasses.fields(cls)
-            if not hasattr(cls, "__post_init__") and all(f.init and not f.kw_only for f in fields):
+            plain = len(fields) == len(cls.__dataclass_fields__)  # type: ignore[attr-defined]  # no InitVar
+            if plain and not hasattr(cls, "__post_init__") and all(f.init and not f.kw_only for f in fields):
                 _CONSTRUCTED[cls] = tuple(f.name for f in fields)
     return _CONSTRUCTED[cls]
 
