@@ -36,7 +36,7 @@ from xlsxwriter.worksheet import Worksheet
 from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.context import Issue
 from gnbv_templates.forms.model import FormLayout
-from gnbv_templates.generate.writer import Key, PackWriter, _Formats, map_lines
+from gnbv_templates.generate.writer import Key, PackWriter, _Formats
 from gnbv_templates.outputs import atomic_path
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -128,20 +128,21 @@ class _Segments:
     """Calls and strings of the parts of a pack that depend on a layout only, by layout and place."""
 
     def __init__(self) -> None:
-        self._kept: OrderedDict[tuple, tuple[FormLayout, tuple[tuple, ...], tuple[str, ...]]] = OrderedDict()
+        self._kept: OrderedDict[tuple, tuple[FormLayout, tuple[tuple, ...], tuple[str, ...], Any]] = OrderedDict()
 
     def record(self, recorder: _Recorder, what: str, layout: FormLayout, where: Any,
                write: Callable[[], Any]) -> Any:
+        """What ``write`` records and returns, recorded by running it only the first time."""
         key = (what, id(layout), where)
         found = self._kept.get(key)
         if found is not None and found[0] is layout:  # the layout itself, kept here: its id is not reused
             self._kept.move_to_end(key)
             recorder.calls.extend(found[1])
             recorder.strings.extend(found[2])
-            return None
+            return found[3]
         calls, strings = len(recorder.calls), len(recorder.strings)
         result = write()
-        self._kept[key] = (layout, tuple(recorder.calls[calls:]), tuple(recorder.strings[strings:]))
+        self._kept[key] = (layout, tuple(recorder.calls[calls:]), tuple(recorder.strings[strings:]), result)
         while len(self._kept) > _SEGMENTS_KEPT:
             self._kept.popitem(last=False)
         return result
@@ -168,7 +169,7 @@ class _RecordingWriter(PackWriter):
     def _write_map(self, ws: Worksheet, layout: FormLayout, r: int) -> int:
         last: int = self._segments.record(self._recorder, "map", layout, r,
                                           lambda: super(_RecordingWriter, self)._write_map(ws, layout, r))
-        return last if last is not None else r + len(map_lines(layout))
+        return last
 
 
 def _skeleton(writer: PackWriter, form_ids: list[str] | None, values: Mapping[str, Any] | None,
