@@ -5,8 +5,9 @@ process as typed in a shell, on 2 processes:
   - ``gnbv validate DIR/`` (annotated copies and the summary written), target < 15 s;
   - ``gnbv consolidate DIR/``, target < 15 s, in one pass over the files;
 printing wall time, files with findings, annotated copies written, and the peak memory of the whole
-process tree (main process and workers, summed).  A smaller batch is run too: memory must not grow
-with the number of returns.
+process tree (main process and workers, summed), and the CPU time of that tree (on a machine shared with
+others, the wall time varies with their load; the CPU time much less), with the load average.  A smaller
+batch is run too: memory must not grow with the number of returns.
 
     python benchmarks/bench_batch.py [--returns 700] [--small 100] [--jobs 2]
 """
@@ -20,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from support import gnbv, make_returns, run_command, units_file, verdict
+from support import gnbv, load_note, make_returns, run_measured, units_file, verdict
 
 from gnbv_templates.forms.units import load_units
 
@@ -46,7 +47,8 @@ def main() -> None:
         (root / "returns").mkdir()
         made = make_returns(units_path, [(code, root / "returns" / f"{code}.xlsx") for code in districts],
                             jobs=args.jobs)
-        print(f"made {len(districts)} filled district returns (1 in 20 with an error) in {made:.0f} s", flush=True)
+        print(f"made {len(districts)} filled district returns (1 in 20 with an error) in {made:.0f} s; "
+              f"{load_note()}", flush=True)
         for size in sorted({min(args.small, args.returns), args.returns}):
             folder = root / f"subset_{size}"
             folder.mkdir()
@@ -54,17 +56,20 @@ def main() -> None:
                 os.link(root / "returns" / f"{code}.xlsx", folder / f"{code}.xlsx")
             common = ["--units", str(units_path), "--jobs", str(args.jobs), "-q"]
             out = root / f"checked_{size}"
-            seconds, peak, done = run_command(gnbv("validate", str(folder), "-o", str(out), "--unit", "99",
-                                                   "--period", "2025-H1", *common))
+            run = run_measured(gnbv("validate", str(folder), "-o", str(out), "--unit", "99", "--period", "2025-H1",
+                                    *common))
+            seconds, peak, done = run.seconds, run.peak_mb, run.done
             summary = json.loads((out / "tong_hop_kiem_tra.json").read_text(encoding="utf-8"))
             flagged = sum(1 for u in summary["units"] if u["errors"] or u["warnings"])
             annotated = len(list((out / "annotated").glob("*.xlsx"))) if (out / "annotated").exists() else 0
             target = f"; target < 15 s: {verdict(seconds < 15)}" if size == args.returns else ""
             print(f"validate    {size:>5} returns, {args.jobs} processes, fresh process: {seconds:.1f} s, "
                   f"{flagged} with findings, {annotated} annotated copies written, peak memory of the process "
-                  f"tree {peak:.0f} MB (exit {done.returncode}{target})", flush=True)
-            seconds, peak, done = run_command([sys.executable, "-c", CONSOLIDATE, str(folder), str(units_path),
-                                               str(root / f"total_{size}.xlsx"), str(args.jobs)])
+                  f"tree {peak:.0f} MB; {run.cpu_note(args.jobs)}; {load_note()} (exit {done.returncode}{target})",
+                  flush=True)
+            run = run_measured([sys.executable, "-c", CONSOLIDATE, str(folder), str(units_path),
+                                str(root / f"total_{size}.xlsx"), str(args.jobs)])
+            seconds, peak, done = run.seconds, run.peak_mb, run.done
             if done.returncode:
                 print(done.stderr[-3000:])
                 continue
@@ -75,7 +80,7 @@ def main() -> None:
             print(f"consolidate {size:>5} returns, {args.jobs} processes, fresh process: {seconds:.1f} s, "
                   f"{stats['included']} summed, {stats['excluded']} left out, files read {reads} "
                   f"({'one pass' if reads == size else 'MORE THAN ONE PASS'}), peak memory of the process tree "
-                  f"{peak:.0f} MB{target}", flush=True)
+                  f"{peak:.0f} MB; {run.cpu_note(args.jobs)}; {load_note()}{target}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """A synthetic country: 34 provinces and their 10.599 communes — validate and consolidate every return.
 
-Makes one filled return per commune (one in 20 with an error), in one folder per province, then, in a
+Makes one filled return per commune (one in 20 with an error), in one folder per province, then, in ONE
 fresh process, consolidates each province from its communes' returns in one pass that also validates
 them (annotated copies of the returns with findings and the summary written, as ``gnbv validate``
-does), on 2 local processes renewed as they go.  It does so for the first provinces up to about
-1.000 and 5.000 communes, then for the whole country, printing wall time and the peak memory of the
-whole process tree each time.  Targets: the whole country in under 3 minutes on 2 cores; memory flat in
-the number of returns.
+does), on 2 local processes renewed as they go.  As the run passes about 1.000 and 5.000 returns, and
+at the end, it prints the time so far, the peak memory of the whole process tree so far and its CPU
+time (on a machine shared with others the wall time varies with their load; the CPU time much less).
+Targets: the whole country in under 3 minutes on 2 cores; memory flat in the number of returns.
 
 With ``--communes`` below 10.599 the country is smaller: the time for 10.599 is then an extrapolation,
 and is printed as such.
@@ -19,11 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from support import make_returns, run_command, units_file, verdict
+import psutil
+from support import TreeMemory, load_note, make_returns, units_file, verdict
 
 COUNTRY = 10_599
 PROVINCES = 34
@@ -46,7 +49,7 @@ for code in provinces:  # the default executor: local processes, renewed as they
     stats["findings"] += sum(1 for r in everything if r.errors or r.warnings)
     stats["annotated"] += sum(1 for r in everything if r.annotated)
     stats["reread"] += result.reread
-print(json.dumps(stats))
+    print(json.dumps(stats), flush=True)  # after each province: the run so far
 """
 
 
@@ -55,17 +58,54 @@ def split(communes: int, provinces: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(provinces)]
 
 
-def _provinces_for(wanted: list[int], counts: list[int]) -> list[int]:
-    """How many of the first provinces hold about each wanted number of returns."""
-    sizes = set()
-    for target in wanted:
-        total = 0
-        for k, count in enumerate(counts, 1):
-            total += count
-            if total >= target:
-                sizes.add(k)
-                break
-    return sorted(sizes)
+def _tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds of a process, the workers it has waited for, and the workers still running."""
+    try:
+        times = proc.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in proc.children(recursive=True):
+            try:
+                own = child.cpu_times()
+                total += own.user + own.system
+            except psutil.Error:  # a worker that has just ended
+                pass
+        return float(total)
+    except psutil.Error:
+        return 0.0
+
+
+def _country(argv: list[str], wanted: list[int], jobs: int) -> dict | None:
+    """The run in a fresh process, reported as it passes each wanted number of returns and at its end."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched = psutil.Process(proc.pid)
+    memory = TreeMemory(proc.pid)
+    stats: dict | None = None
+    pending = sorted(wanted)
+    with memory:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            stats = json.loads(line)
+            cpu = _tree_cpu(watched)
+            while pending and stats["files"] >= pending[0]:
+                pending.pop(0)
+                _report(stats, time.perf_counter() - start, memory.peak_mb, cpu, jobs)
+        err = proc.stderr.read() if proc.stderr else ""
+        proc.wait()
+    if proc.returncode or stats is None:
+        print(err[-3000:])
+        return None
+    stats["seconds"], stats["peak"] = time.perf_counter() - start, memory.peak_mb
+    return stats
+
+
+def _report(stats: dict, seconds: float, peak: float, cpu: float, jobs: int) -> None:
+    print(f"{stats['files']:>6} commune returns so far, validated and consolidated province by province on {jobs} "
+          f"processes, fresh process: {seconds:.1f} s ({seconds / stats['files'] * 1000:.1f} ms per return); "
+          f"{stats['findings']} with findings, {stats['annotated']} annotated copies written, "
+          f"{stats['summed']} summed, re-read {stats['reread']}; peak memory of the process tree so far "
+          f"{peak:.0f} MB; CPU of the process tree {cpu:.1f} s (÷{jobs} cores = {cpu / jobs:.1f} s); {load_note()}",
+          flush=True)
 
 
 def main() -> None:
@@ -73,8 +113,7 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=COUNTRY)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--keep", help="a folder to keep the made returns in (reused when run again)")
-    parser.add_argument("--sizes", default="1000,5000", help="also run the first provinces up to these many returns")
-    parser.add_argument("--no-whole", action="store_true", help="only the smaller runs (the rest is extrapolated)")
+    parser.add_argument("--sizes", default="1000,5000", help="also report the run as it passes these many returns")
     args = parser.parse_args()
     holder = None if args.keep else tempfile.TemporaryDirectory()
     root = Path(args.keep or holder.name)  # type: ignore[union-attr]
@@ -93,27 +132,17 @@ def main() -> None:
         made = make_returns(units_path, targets, jobs=args.jobs)
         marker.write_text("ok")
         print(f"made {len(targets)} filled commune returns in {PROVINCES} provinces (1 in 20 with an error) "
-              f"in {made:.0f} s", flush=True)
-    sizes = _provinces_for([int(n) for n in args.sizes.split(",") if n], counts)
-    sizes = sizes if args.no_whole else sorted({*sizes, PROVINCES})
-    done_time, done_files = 0.0, 0
-    for k in sizes:
-        shutil.rmtree(root / "out", ignore_errors=True)  # each run writes its outputs anew
-        seconds, peak, done = run_command([sys.executable, "-c", RUN, str(root), str(units_path), str(args.jobs),
-                                           ",".join(codes[:k])])
-        if done.returncode:
-            print(done.stderr[-3000:])
-            return
-        stats = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"{stats['files']:>6} commune returns in {k} provinces, validated and consolidated on {args.jobs} "
-              f"processes, fresh process: {seconds:.1f} s ({seconds / stats['files'] * 1000:.1f} ms per return); "
-              f"{stats['findings']} with findings, {stats['annotated']} annotated copies written, "
-              f"{stats['summed']} summed, re-read {stats['reread']}; peak memory of the process tree "
-              f"{peak:.0f} MB", flush=True)
-        done_time, done_files = seconds, stats["files"]
+              f"in {made:.0f} s; {load_note()}", flush=True)
+    shutil.rmtree(root / "out", ignore_errors=True)  # the run writes its outputs anew
+    wanted = [int(n) for n in args.sizes.split(",") if n] + [args.communes]
+    stats = _country([sys.executable, "-c", RUN, str(root), str(units_path), str(args.jobs), ",".join(codes)],
+                     wanted, args.jobs)
+    if stats is None:
+        return
+    done_time, done_files = stats["seconds"], stats["files"]
     if done_files == COUNTRY:
-        print(f"whole country, {COUNTRY} returns: {done_time:.1f} s measured (target < 180 s: "
-              f"{verdict(done_time < 180)})")
+        print(f"whole country, {COUNTRY} returns: {done_time:.1f} s measured, peak memory of the process tree "
+              f"{stats['peak']:.0f} MB (target < 180 s: {verdict(done_time < 180)})")
     else:
         guess = done_time / max(done_files, 1) * COUNTRY
         print(f"EXTRAPOLATION, NOT A MEASUREMENT: {done_files} returns took {done_time:.1f} s; at that rate the "

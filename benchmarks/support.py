@@ -9,6 +9,7 @@ import html
 import io
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -106,15 +107,42 @@ class TreeMemory:
         return self.peak / 2**20
 
 
-def run_command(argv: Sequence[str], **kwargs: Any) -> tuple[float, float, subprocess.CompletedProcess]:
-    """A command in a fresh process: wall time and the peak memory of its whole process tree."""
+@dataclasses.dataclass
+class Measured:
+    seconds: float  # wall time
+    peak_mb: float  # peak memory of the whole process tree
+    cpu: float  # CPU seconds of the whole process tree (the process and every worker it waited for)
+    done: subprocess.CompletedProcess
+
+    def cpu_note(self, cores: int) -> str:
+        """What the wall time would be with the cores to ourselves: on a shared machine the CPU time holds."""
+        return f"CPU of the process tree {self.cpu:.1f} s (÷{cores} cores = {self.cpu / cores:.1f} s)"
+
+
+def run_measured(argv: Sequence[str], **kwargs: Any) -> Measured:
+    """A command in a fresh process: wall time, CPU time and the peak memory of its whole process tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
     memory = TreeMemory(proc.pid)
     with memory:
         out, err = proc.communicate()
     seconds = time.perf_counter() - start
-    return seconds, memory.peak_mb, subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Measured(seconds, memory.peak_mb, cpu, subprocess.CompletedProcess(list(argv), proc.returncode, out, err))
+
+
+def run_command(argv: Sequence[str], **kwargs: Any) -> tuple[float, float, subprocess.CompletedProcess]:
+    """A command in a fresh process: wall time and the peak memory of its whole process tree."""
+    measured = run_measured(argv, **kwargs)
+    return measured.seconds, measured.peak_mb, measured.done
+
+
+def load_note() -> str:
+    """The machine's load average (1, 5, 15 min) and cores: what the wall times were measured under."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
 
 
 def gnbv(*args: str) -> list[str]:
