@@ -181,10 +181,7 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
         return found[2]
     groups: list[Plan] = []
     for entry in plan(ruleset, layout):
-        cell, numeric, count, passing = entry[0], entry[4], entry[5], entry[6]
-        last = groups[-1][-1] if groups else None
-        if last is not None and numeric and last[4] and (last[0].r, last[0].c + 1, last[5], last[6]) == (
-                cell.r, cell.c, count, passing):
+        if groups and _next_to(groups[-1][-1], entry):
             groups[-1].append(entry)
         else:
             groups.append([entry])
@@ -196,6 +193,13 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
         _BLOCKS.clear()
     _BLOCKS[key] = (ruleset, layout, out)
     return out
+
+
+def _next_to(last: Any, entry: Any) -> bool:
+    """Two numeric input cells side by side on one row, which the same numbers pass alike."""
+    cell, before = entry[0], last[0]
+    return bool(entry[4] and last[4]) and (before.r, before.c + 1, last[5], last[6]) == (
+        cell.r, cell.c, entry[5], entry[6])
 
 
 def _cell(sheet: _Sheet, state: FormState, cell: Cell, raw: Any, at: tuple[int, int], check: Any,
