@@ -252,12 +252,22 @@ def figures(layout: FormLayout, inputs: Mapping[Key, Any], typed: Mapping[Key, f
         elif (computed := step(out)) is not None:
             out[key] = Figure(*computed)
     # a cell declared both ways (a column total on a row of totals): the other way too, once all is known
-    for key, cell, _ in steps:
+    for key, cell, other in _declared_twice(layout):
         mine = out.get(key)
         if mine is not None and key not in typed and mine.bounded:
             continue  # known from its own parts: the other way can only say the same
-        _other_way(layout, key, cell, mine, typed.get(key), out, mismatches)
+        _other_way(layout, key, cell, other, mine, typed.get(key), out, mismatches)
     return Figures(out, list(mismatches.values()))
+
+
+def _declared_twice(layout: FormLayout) -> list[tuple[Key, Cell, ex.Node]]:
+    """The derived cells with another declaration, in the order they are computed: once per layout."""
+    found = layout.memo.get(_declared_twice)
+    if found is None:
+        found = layout.memo[_declared_twice] = [
+            ((cell.row, cell.col), cell, other) for cell in layout.derived_order
+            if (other := _alternate(layout, cell)) is not None]
+    return found
 
 
 def _typed_figures(layout: FormLayout, inputs: Mapping[Key, Any]) -> dict[Key, Figure]:
@@ -311,11 +321,10 @@ def _own(key: Key, cell: Cell, computed: pr.Span | None, typed: float, out: dict
         out[key] = Figure.of(typed, pr.stated(typed, cell.measure), stated=True)
 
 
-def _other_way(layout: FormLayout, key: Key, cell: Cell, mine: Figure | None, typed: float | None,
+def _other_way(layout: FormLayout, key: Key, cell: Cell, other: ex.Node, mine: Figure | None, typed: float | None,
                out: dict[Key, Figure], mismatches: dict[Key, Mismatch]) -> None:
-    other = _alternate(layout, cell)
-    computed = None if other is None else _evaluate(layout, other, out)
-    if computed is None or other is None:
+    computed = _evaluate(layout, other, out)
+    if computed is None:
         return
     if typed is not None:
         if key not in mismatches and (found := _compare(key, typed, cell, other, computed)) is not None:
