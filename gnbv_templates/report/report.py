@@ -69,4 +69,4 @@ class Report(Outcome):
         return Path(path)
 
     def annotate(self, out: Path | str, lang: str = "vi") -> Path:
-        return renderings.annotate(self, out, lang=lang)
+        return renderings.write_annotated(self, out, lang=lang)

@@ -6,6 +6,9 @@ and sits at the top of its row, so a message stays beside its severity.  Numbers
 Vietnamese reader writes them, with the precision of the form's cell; "Giá trị đúng" holds a value only
 where there is one, and a limit is shown as a limit (≤ 1.000.000).  Kinds of finding have Vietnamese
 names; the stable code stays, in one narrow column.
+
+The sheet is planned here once (``plan_result_sheet``: every value, look, merge and link) and written by
+``result_xml`` into the copy's package, or by ``annotate_openpyxl`` when openpyxl writes the copy.
 """
 
 from __future__ import annotations
@@ -13,12 +16,9 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.hyperlink import Hyperlink
 
 from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.errors import GnbvError
@@ -26,36 +26,22 @@ from gnbv_templates.findings import CODES, ERROR, Finding, text
 from gnbv_templates.forms.model import NUMBER_FORMATS
 from gnbv_templates.forms.notation import format_vn
 from gnbv_templates.forms.rules import load_rules
-from gnbv_templates.generate.writer import FONT
-from gnbv_templates.read.identify import RESULT_SHEET
 
-RED, AMBER, HEAD_FILL = "FFC7CE", "FFE699", "D9E2F3"
+RED, AMBER, HEAD_FILL, LINK_COLOR = "FFC7CE", "FFE699", "D9E2F3", "0563C1"
 MAX_LINKS = 65_000  # Excel allows 65,530 hyperlinks per sheet
 FONT_SIZE, CODE_SIZE, TITLE_SIZE = 10, 9, 13
 # columns: No, severity, form, cell (a link), item, value, correct value, message, kind and basis, code
 WIDTHS = (4.5, 9, 5.5, 7, 17, 14.5, 14.5, 32, 19, 10)
 LINK_COLUMN = 4
-_EDGE = Side(style="thin", color="808080")
-BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
-TOP = Alignment(vertical="top", wrap_text=True)
-TOP_RIGHT = Alignment(vertical="top", horizontal="right", wrap_text=True)
+EDGE = "808080"  # thin borders of every cell of the table
+# print setup: A4 landscape at full size, margins in inches, the page number centred in the footer
+PAPER_A4, SCALE, FOOTER, FOOTER_SIZE = 9, 100, "&P / &N", 9
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.5, "header": 0.25, "footer": 0.25}
 _LINE_POINTS = 13.0  # one line of 10 pt text, with its leading
 _CHARS_PER_WIDTH = 1.3  # 10 pt serif letters per unit of column width (a digit of the 11 pt default font)
 # a finding's expected value is a limit, not the value the cell should hold
 _LIMIT_OF_CODE = {"relation.part-exceeds-whole": "≤", "value.negative": "≥"}
 _SHOWN_OP = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "!=": "≠", "==": "", "=": ""}
-
-
-def write_cell(cell: Any, value: Any) -> None:
-    """Text stays text even when it begins with = + - @: a workbook's value never becomes a formula."""
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-    elif isinstance(value, bool) or value is None or isinstance(value, int | float):
-        cell.value = value
-    else:
-        cell.value = str(value)
-        cell.data_type = "s"
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,33 +95,72 @@ def _lines(value: str, width: float) -> int:
     return sum(max(math.ceil(len(part) / per_line), 1) for part in value.split("\n"))
 
 
-def _fit_height(ws: Any, row: int, texts: list[tuple[str, float]], size: float = FONT_SIZE) -> None:
-    """Rows are given the height their wrapped text needs (Excel does not grow them when it opens a file)."""
+def _fit_height(texts: list[tuple[str, float]], size: float = FONT_SIZE) -> float:
+    """The height a row's wrapped text needs (Excel does not grow rows when it opens a file)."""
     lines = max((_lines(t, w) for t, w in texts if t), default=1)
-    ws.row_dimensions[row].height = round(min(lines, 30) * _LINE_POINTS * size / FONT_SIZE + 3, 1)
+    return round(min(lines, 30) * _LINE_POINTS * size / FONT_SIZE + 3, 1)
 
 
-def write_result_sheet(book: Any, report: Outcome, lang: str, *, shown: Callable[[str], str] = str) -> Any:
-    """Create the error sheet, first in the book; ``shown`` cleans text that came from the workbook."""
-    ws = book.create_sheet(RESULT_SHEET, 0)
+# -- what the sheet holds, whichever library writes it ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one cell of the error sheet looks: font, fill, alignment, borders."""
+
+    size: float = FONT_SIZE
+    bold: bool = False
+    fill: str | None = None
+    right: bool = False
+    boxed: bool = False  # a cell of the table: borders, top-aligned, wrapped
+    aligned: bool = True  # top-aligned and wrapped (a receipt's title line is not)
+    link: bool = False
+
+
+@dataclass
+class PlannedRow:
+    number: int  # 1-based
+    height: float
+    cells: list[tuple[int, Any, Look]] = field(default_factory=list)  # (1-based column, value, look)
+    merged: bool = False  # one line across the page's width
+
+
+@dataclass
+class SheetPlan:
+    """Every value, look, merge, link and print setting of the error sheet."""
+
+    rows: list[PlannedRow]
+    links: list[tuple[int, str]]  # (row, location) of each cell address in column D that links to its cell
+    heading_row: int
+
+    def looks(self) -> list[Look]:
+        """Every look used, once, in order of first use."""
+        return list(dict.fromkeys(look for row in self.rows for _, _, look in row.cells))
+
+
+def plan_result_sheet(report: Outcome, lang: str, sheet_names: list[str], *,
+                      shown: Callable[[str], str] = str) -> SheetPlan:
+    """The error sheet of ``report``; ``sheet_names`` are the sheets a link may point to."""
     receipt = getattr(report, "receipt", None)  # checked into a register: what changed since the last version
-    top = _heading_lines(ws, report, lang, shown, receipt) + 2
-    _table_row(ws, top, text("annotate.heading", lang).split("|"), heading=True)
+    rows = _heading_lines(report, lang, shown, receipt)
+    top = len(rows) + 2
+    rows.append(_table_row(top, text("annotate.heading", lang).split("|"), heading=True))
+    links: list[tuple[int, str]] = []
     for i, finding in enumerate(report.findings, 1):
-        _finding_row(ws, top + i, i, finding, report, lang, shown)
-        if finding.sheet and finding.cell and finding.sheet in book.sheetnames and i <= MAX_LINKS:
-            _link(ws.cell(top + i, LINK_COLUMN), finding)
+        row = _finding_row(top + i, i, finding, report, lang, shown)
+        rows.append(row)
+        if finding.sheet and finding.cell and finding.sheet in sheet_names and i <= MAX_LINKS:
+            quoted = finding.sheet.replace("'", "''")
+            links.append((top + i, f"'{quoted}'!{finding.cell}"))
+            col, value, look = row.cells[LINK_COLUMN - 1]
+            row.cells[LINK_COLUMN - 1] = (col, value, replace(look, link=True))
     if receipt is not None:
-        _receipt(ws, top + len(report.findings) + 2, receipt.sheet_rows(lang))
-    for c, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(c)].width = width
-    ws.freeze_panes = ws.cell(top + 1, 1)
-    _print_setup(ws, top)
-    return ws
+        rows += _receipt(top + len(report.findings) + 2, receipt.sheet_rows(lang))
+    return SheetPlan(rows, links, top)
 
 
-def _heading_lines(ws: Any, report: Outcome, lang: str, shown: Callable[[str], str], receipt: Any) -> int:
-    """The lines above the table, each across the page's width; returns how many."""
+def _heading_lines(report: Outcome, lang: str, shown: Callable[[str], str], receipt: Any) -> list[PlannedRow]:
+    """The lines above the table, each across the page's width."""
     counts = report.counts
     lines = [text("annotate.title", lang, file=shown(Path(report.file).name)),
              text("annotate.unit", lang, unit=shown(report.unit), unit_name=shown(report.unit_name)),
@@ -144,76 +169,49 @@ def _heading_lines(ws: Any, report: Outcome, lang: str, shown: Callable[[str], s
              text("annotate.help", lang), text("annotate.hashes", lang)]
     if receipt is not None:
         lines.append(receipt.summary(lang))
+    rows = []
     for r, line in enumerate(lines, 1):
-        cell = ws.cell(r, 1)
-        write_cell(cell, line)
-        cell.alignment = TOP
         size = TITLE_SIZE if r == 1 else FONT_SIZE
-        cell.font = Font(name=FONT, bold=r == 1, size=size)
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(WIDTHS))
-        _fit_height(ws, r, [(line, sum(WIDTHS))], size)
-    return len(lines)
+        rows.append(PlannedRow(r, _fit_height([(line, sum(WIDTHS))], size), [(1, line, Look(size, r == 1))],
+                               merged=True))
+    return rows
 
 
-def _finding_row(ws: Any, r: int, number: int, f: Finding, report: Outcome, lang: str,
-                 shown: Callable[[str], str]) -> None:
+def _finding_row(r: int, number: int, f: Finding, report: Outcome, lang: str,
+                 shown: Callable[[str], str]) -> PlannedRow:
     decimals = _decimals(report, f)
     label = shown(f.row_label) + (f" ({f.row})" if f.row and f.row_label else f.row)
     values = (number, text(f"severity.{f.severity}", lang), f.form, f.cell, label,
               shown(shown_number(f.value, decimals)), shown(expected_text(f, decimals)), shown(f.message(lang)),
               kind_name(f, lang), f.rule or f.code)
-    _table_row(ws, r, values)
-    ws.cell(r, 2).fill = PatternFill("solid", fgColor=RED if f.severity == ERROR else AMBER)
+    row = _table_row(r, values)
+    col, value, look = row.cells[1]
+    row.cells[1] = (col, value, replace(look, fill=RED if f.severity == ERROR else AMBER))
+    return row
 
 
-def _link(cell: Any, f: Finding) -> None:
-    """The cell's address is a link to it."""
-    sheet = f.sheet.replace("'", "''")
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!{f.cell}", display=f.cell)
-    cell.font = Font(name=FONT, size=FONT_SIZE, color="0563C1", underline="single")
-
-
-def _table_row(ws: Any, r: int, values: tuple[Any, ...] | list[Any], *, heading: bool = False) -> None:
+def _table_row(r: int, values: tuple[Any, ...] | list[Any], *, heading: bool = False) -> PlannedRow:
+    cells = []
     for c, value in enumerate(values, 1):
-        cell = ws.cell(r, c)
-        write_cell(cell, value)
-        cell.border = BORDER
         numeric = c in (6, 7) and not heading and isinstance(value, str) and value[:1] in "0123456789-≤≥<>≠"
-        cell.alignment = TOP_RIGHT if numeric or (c == 1 and not heading) else TOP
-        size = CODE_SIZE if c == len(WIDTHS) else FONT_SIZE
-        cell.font = Font(name=FONT, bold=heading, size=size)
-        if heading:
-            cell.fill = PatternFill("solid", fgColor=HEAD_FILL)
-    _fit_height(ws, r, [(str(v or ""), w) for v, w in zip(values, WIDTHS, strict=False)])
+        cells.append((c, value, Look(CODE_SIZE if c == len(WIDTHS) else FONT_SIZE, heading,
+                                     HEAD_FILL if heading else None, numeric or (c == 1 and not heading), True)))
+    return PlannedRow(r, _fit_height([(str(v or ""), w) for v, w in zip(values, WIDTHS, strict=False)]), cells)
 
 
 # a receipt row has the columns of the findings table the register first wrote it for; these are ours
 _RECEIPT_COLUMNS = (0, 1, 2, 4, 6, 8, 9, 10, None, 11)
 
 
-def _receipt(ws: Any, start: int, rows: list[tuple[Any, ...]]) -> None:
+def _receipt(start: int, rows: list[tuple[Any, ...]]) -> list[PlannedRow]:
     """The register's receipt (what was fixed, what remains, what is new) below the findings."""
+    planned = []
     for r, values in enumerate(rows, start):
         if len(values) <= 2:  # the receipt's title, or its one-line "nothing changed"
             line = " ".join(str(v) for v in values if v)
-            write_cell(ws.cell(r, 1), line)
-            ws.cell(r, 1).font = Font(name=FONT, bold=r == start, size=FONT_SIZE)
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(WIDTHS))
-            _fit_height(ws, r, [(line, sum(WIDTHS))])
+            planned.append(PlannedRow(r, _fit_height([(line, sum(WIDTHS))]),
+                                      [(1, line, Look(FONT_SIZE, r == start, aligned=False))], merged=True))
             continue
         ours = tuple("" if i is None or i >= len(values) else values[i] for i in _RECEIPT_COLUMNS)
-        _table_row(ws, r, ours, heading=r == start + 1)
-
-
-def _print_setup(ws: Any, heading_row: int) -> None:
-    """A4 landscape at full size: more pages rather than smaller type; the heading row on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.scale = 100
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.page_margins.header = ws.page_margins.footer = 0.25
-    ws.print_title_rows = f"{heading_row}:{heading_row}"
-    ws.oddFooter.center.text = "&P / &N"
-    ws.oddFooter.center.size = 9
+        planned.append(_table_row(r, ours, heading=r == start + 1))
+    return planned
