@@ -116,17 +116,12 @@ def _check(code: int, what: str) -> None:
         raise ValueError(f"xlsxwriter không ghi được {what} (mã {code})")
 
 
-def _refused(what: str) -> None:
-    """Once per refused cell (the per-cell calls test the return code first: naming a cell costs)."""
-    raise ValueError(f"xlsxwriter không ghi được {what}")
-
-
 def _blank_derived(layout: FormLayout) -> dict[Key, float | None]:
     """The derived cells' values when nothing is typed in: the same for every pack with this layout.
 
     Worked out once by walking each formula (a layout with rows per unit below is new for nearly
     every unit: compiling its evaluator would cost more than this one evaluation); the layout's
-    evaluator, where it exists, gives the same values (tests/test_generate_speed.py)."""
+    evaluator gives the same values (tests/test_stamp.py)."""
     found = layout.memo.get(_blank_derived)
     if found is None:
         found = layout.memo[_blank_derived] = _walk_blank(layout)
@@ -174,8 +169,8 @@ def _write_blank_row(ws: Worksheet, fmt: _Formats, cells: list[tuple[Cell, str |
         style = fmt.cell(cell, bold=bold, locked_input=False)
         if formula is None:
             ws.write_blank(cell.r, cell.c, None, style)
-        elif ws.write_formula(cell.r, cell.c, formula, style, value):
-            _refused(f"công thức {cell.address}")
+        elif code := ws.write_formula(cell.r, cell.c, formula, style, value):
+            _check(code, f"công thức {cell.address}")  # named only when refused: naming a cell costs
 
 
 def _input_checks(layout: FormLayout) -> list[tuple[int, int, int, int, dict[str, Any]]]:
@@ -372,15 +367,15 @@ class PackWriter:
         if cell.kind == DERIVED:
             formula = layout.excel_formulas[key]
             value = computed.get(key)
-            if ws.write_formula(cell.r, cell.c, formula, style, "" if value is None else value):
-                _refused(f"công thức {cell.address}")
+            if code := ws.write_formula(cell.r, cell.c, formula, style, "" if value is None else value):
+                _check(code, f"công thức {cell.address}")
             return
         value = values.get(key) if cell.kind == INPUT else None
         if value is None or value == "":
             ws.write_blank(cell.r, cell.c, None, style)
         elif isinstance(value, bool) or not isinstance(value, int | float):
-            if ws.write_string(cell.r, cell.c, str(value), style):
-                _refused(f"ô {cell.address}")
+            if code := ws.write_string(cell.r, cell.c, str(value), style):
+                _check(code, f"ô {cell.address}")
         else:
             ws.write_number(cell.r, cell.c, value, style)
 
@@ -519,8 +514,8 @@ class PackWriter:
 def _text(ws: Worksheet, r: int, c: int, text: str, style: Any) -> None:
     """A string cell; an empty one is a formatted blank, as a spreadsheet program saves it."""
     if text:
-        if ws.write_string(r, c, text, style):
-            _refused(f"ô {r + 1}:{c + 1}")
+        if code := ws.write_string(r, c, text, style):
+            _check(code, f"ô {r + 1}:{c + 1}")
     else:
         ws.write_blank(r, c, None, style)
 
