@@ -15,7 +15,7 @@ from pathlib import Path
 import gnbv_templates as gnbv
 from gnbv_templates.forms.resources import examples_dir
 
-HEAVY = ("starlette", "uvicorn", "openpyxl", "numpy", "xlsxwriter", "jinja2", "gnbv_templates.batch",
+HEAVY = ("starlette", "uvicorn", "openpyxl", "numpy", "xlsxwriter", "jinja2", "tqdm", "gnbv_templates.batch",
          "gnbv_templates.register", "gnbv_templates.serve.app", "gnbv_templates.report.annotate",
          "gnbv_templates.generate")
 COMPILING = ("yaml", "cerberus")  # what turns definition files into objects: not needed when those are cached
