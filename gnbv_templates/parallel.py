@@ -8,8 +8,7 @@ process pools are made and shut down here.
 
 Local workers are forked from this process after it has done the first item itself: what the first file
 builds (compiled checks and rules, layouts) is then there in every worker from its start, instead of
-being built again by each worker, and again each time workers are replaced.  Replacing them is
-seamless: the next workers start taking items while the last items of the old ones finish.
+being built again by each worker, and again each time workers are replaced.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from itertools import islice
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -62,57 +61,17 @@ def _local(fn: Callable[[A], R], todo: list[A], count: int) -> Iterator[R]:
         for item in todo[1:]:
             yield fn(item)
         return
-    pools = _Pools(fn, min(count, len(todo) - 1))
-    try:
-        yield from pools.run(todo[1:], count * 8)
-    finally:
-        pools.close()
-
-
-class _Pool(Generic[R]):
-    def __init__(self, processes: int) -> None:
-        self.executor = ProcessPoolExecutor(max_workers=processes)
-        self.submitted = 0
-        self.waiting = 0  # its results not yet taken
-
-
-class _Pools(Generic[A, R]):
-    """Local worker processes, a new set every ``RECYCLE`` items, with no pause between sets."""
-
-    def __init__(self, fn: Callable[[A], R], processes: int) -> None:
-        self.fn = fn
-        self.processes = processes
-        self.live: list[_Pool[R]] = []
-
-    def _submit(self, item: A) -> tuple[Future[R], _Pool[R]]:
-        if not self.live or self.live[-1].submitted >= RECYCLE:
-            # fresh workers every few hundred files: what a worker's libraries keep (caches, a fragmented heap)
-            # cannot grow with the size of the batch
-            self.live.append(_Pool(self.processes))
-        pool = self.live[-1]
-        pool.submitted += 1
-        pool.waiting += 1
-        return pool.executor.submit(self.fn, item), pool
-
-    def run(self, todo: list[A], window: int) -> Iterator[R]:
-        queue = iter(todo)
-        pending = deque(self._submit(item) for item in islice(queue, window))
-        while pending:
-            future, pool = pending.popleft()
-            result = future.result()
-            for item in islice(queue, 1):
-                pending.append(self._submit(item))
-            pool.waiting -= 1
-            if not pool.waiting and pool is not self.live[-1]:  # an old set, done: let its processes go
-                self.live.remove(pool)
-                pool.executor.shutdown(wait=True)
-            yield result
-
-    def close(self) -> None:
-        """Stopped early (an error, Ctrl-C) or done: no work left running for nobody."""
-        for pool in self.live:
-            pool.executor.shutdown(wait=True, cancel_futures=True)
-        self.live = []
+    rest = todo[1:]
+    for start in range(0, len(rest), RECYCLE):
+        # fresh workers every few hundred files: what a worker's libraries keep (caches, a fragmented heap)
+        # cannot grow with the size of the batch.  One set at a time: two sets alive together would double
+        # the workers' memory for as long as the old one finishes
+        part = rest[start : start + RECYCLE]
+        pool = ProcessPoolExecutor(max_workers=min(count, len(part)))
+        try:
+            yield from _windowed(pool, fn, part, count * 8, None)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _windowed(executor: Executor, fn: Callable[[A], R], todo: list[A], window: int,
