@@ -211,12 +211,21 @@ def _alternate(layout: FormLayout, cell: Cell) -> ex.Node | None:
     return memo[key]
 
 
+def _columns(layout: FormLayout) -> dict[str, Any]:
+    found = layout.memo.get(_columns)
+    if found is None:
+        found = layout.memo[_columns] = {c.code: c for c in layout.columns}
+    return found
+
+
 def _other_declaration(layout: FormLayout, cell: Cell) -> ex.Node | None:
     """The other declaration of a derived cell (its column's where its row's makes it, and the reverse)."""
-    row = layout.rows_by_code.get(cell.row)
-    column = next((c for c in layout.columns if c.code == cell.col), None)
-    if row is None or column is None or cell.formula is None or not ex.is_linear(cell.formula):
+    if cell.formula is None or not ex.is_linear(cell.formula):
         return None  # a rate on a row of totals is the rate of the totals, never a sum of rates
+    row = layout.rows_by_code.get(cell.row)
+    column = _columns(layout).get(cell.col)
+    if row is None or column is None:
+        return None
     if cell.axis == "row":
         other, axis = column.formula, "col"
     else:
