@@ -32,6 +32,7 @@ from gnbv_templates.forms.model import DERIVED, Cell, FormLayout
 
 Key = tuple[str, str]
 INF = math.inf
+_NEW = tuple.__new__  # a Figure from a ready tuple, without the named tuple's own constructor call
 Step = Callable[[Mapping[Key, "Figure"]], "pr.Span | None"]
 
 
@@ -259,7 +260,7 @@ def figures(layout: FormLayout, inputs: Mapping[Key, Any], typed: Mapping[Key, f
         if typed and key in typed:
             _own(key, cell, step(out), typed[key], out, mismatches)
         elif (computed := step(out)) is not None:
-            out[key] = Figure(*computed)
+            out[key] = _NEW(Figure, (*computed, False))
     # a cell declared both ways (a column total on a row of totals): the other way too, once all is known
     for key, cell, other in _declared_twice(layout):
         mine = out.get(key)
@@ -280,21 +281,34 @@ def _declared_twice(layout: FormLayout) -> list[tuple[Key, Cell, ex.Node]]:
 
 
 def _typed_figures(layout: FormLayout, inputs: Mapping[Key, Any]) -> dict[Key, Figure]:
-    """The input cells' figures, each with the interval its stated precision allows."""
+    """The input cells' figures, each with the interval its stated precision allows.
+
+    Every input of every return passes here: plain floats and ints are taken inline (what ``half_width``
+    says of them), anything else through ``half_width`` itself."""
     measures = _input_measures(layout)
     out: dict[Key, Figure] = {}
     for key, value in inputs.items():
         found = measures.get(key)
-        if found is None or not ((type(value) is float and -INF < value < INF) or type(value) is int
-                                 or _number(value)):
+        if found is None:
+            continue
+        kind = type(value)
+        if (kind is not float or not -INF < value < INF) and kind is not int:
+            if _number(value):
+                half = pr.half_width(value, *found)
+                out[key] = Figure(float(value), value - half, value + half)
             continue
         tolerance, count = found
-        if tolerance is None and count:
+        if tolerance is not None:
+            half = tolerance
+        elif count:
             exact = float(value)
-            out[key] = Figure(exact, exact, exact)  # counts are exact
+            out[key] = _NEW(Figure, (exact, exact, exact, False))  # counts are exact
+            continue
+        elif kind is int or value.is_integer():
+            half = 0.5
         else:
-            half = pr.half_width(value, tolerance, count)
-            out[key] = Figure(float(value), value - half, value + half)
+            half = 0.5 * 10.0 ** -pr.stated_decimals(value)
+        out[key] = _NEW(Figure, (float(value), value - half, value + half, False))
     return out
 
 
