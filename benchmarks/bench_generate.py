@@ -19,15 +19,12 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from support import ISSUED, gnbv, paired, run_command, units_file, verdict
+from support import ISSUED, cpu_ratio, gnbv, paired, run_command, units_file, verdict
 from xlsxwriter.worksheet import Worksheet
 
 from gnbv_templates.forms.catalog import load_catalog
@@ -122,18 +119,6 @@ def replay(path: Path, formats_and_sheets: tuple) -> None:
                 args = (*args[:position], formats[args[position]], *args[position + 1 :])
             getattr(ws, method)(*args, **kwargs)
     book.close()
-
-
-def cpu_ratio(a: Callable[[], Any], b: Callable[[], Any], repeat: int) -> float:
-    """Median of a/b in CPU time of this process, alternating a and b (others' load mostly left out)."""
-    ratios = []
-    for _ in range(repeat):
-        start = time.process_time()
-        a()
-        middle = time.process_time()
-        b()
-        ratios.append((middle - start) / (time.process_time() - middle))
-    return statistics.median(ratios)
 
 
 def children_cpu() -> float:

@@ -21,12 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from python_calamine import CalamineWorkbook
-from support import gnbv, paired, verdict
+from support import cpu_ratio, gnbv, paired, verdict
 
 import gnbv_templates
 from gnbv_templates.forms.catalog import load_catalog
@@ -64,18 +62,6 @@ def filled_returns(folder: Path) -> tuple[Path, Path]:
 def bare_read(path: Path) -> int:
     book = CalamineWorkbook.from_path(str(path))
     return sum(len(book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names)
-
-
-def cpu_ratio(a: Callable[[], Any], b: Callable[[], Any], repeat: int) -> float:
-    """Median ratio of the CPU time a and b take in this thread, alternated: what a loaded machine moves least."""
-    ratios = []
-    for _ in range(repeat):
-        start = time.thread_time()
-        a()
-        middle = time.thread_time()
-        b()
-        ratios.append((middle - start) / max(time.thread_time() - middle, 1e-9))
-    return statistics.median(ratios)
 
 
 def fresh(commands: dict[str, list[str]], runs: int) -> dict[str, float]:

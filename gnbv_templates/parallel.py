@@ -13,6 +13,7 @@ being built again by each worker, and again each time workers are replaced.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -67,11 +68,16 @@ def _local(fn: Callable[[A], R], todo: list[A], count: int) -> Iterator[R]:
         # cannot grow with the size of the batch.  One set at a time: two sets alive together would double
         # the workers' memory for as long as the old one finishes
         part = rest[start : start + RECYCLE]
+        # what this process holds (definitions, layouts, compiled checks: up to millions of objects) is set
+        # aside from the cycle collector while workers are forked from it: their collections would otherwise
+        # walk all of it again and again, and write to every page they share with this process
+        gc.freeze()
         pool = ProcessPoolExecutor(max_workers=min(count, len(part)))
         try:
             yield from _windowed(pool, fn, part, count * 8, None)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
 
 
 def _windowed(executor: Executor, fn: Callable[[A], R], todo: list[A], window: int,

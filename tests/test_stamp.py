@@ -14,7 +14,7 @@ from pathlib import Path
 
 import libreoffice
 import pytest
-from conftest import ISSUED, random_inputs
+from conftest import ISSUED, random_inputs, same_parts
 from python_calamine import CalamineWorkbook
 
 from gnbv_templates.forms.catalog import Catalog
@@ -59,14 +59,6 @@ def _created(path: Path) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
-def _same_parts(a: Path, b: Path) -> None:
-    with zipfile.ZipFile(a) as ours, zipfile.ZipFile(b) as theirs:
-        assert ours.namelist() == theirs.namelist()
-        for name in ours.namelist():
-            if name != "docProps/core.xml":  # its creation time is the second it was written
-                assert ours.read(name) == theirs.read(name), (a.name, name)
-
-
 def _stamp_each(stamper: Stamper, units: Units, codes: list[str], tmp_path: Path,
                 forms: list[str] | None = None) -> dict[str, bool]:
     """Each unit's pack by the stamper beside ``generate``'s: whether it was stamped."""
@@ -80,7 +72,7 @@ def _stamp_each(stamper: Stamper, units: Units, codes: list[str], tmp_path: Path
         if stamped[code]:
             assert ours.read_bytes() == plain.read_bytes(), code
         else:
-            _same_parts(ours, plain)
+            same_parts(ours, plain)
     return stamped
 
 
@@ -115,7 +107,7 @@ def test_stamped_filled_packs_are_what_the_writer_writes(catalog, units, tmp_pat
         plain = PackWriter(catalog, issue).write(tmp_path / f"plain_{code}.xlsx", values=values)
         ours = stamper.write(issue, tmp_path / f"st_{code}.xlsx", values=values, created=_created(plain))
         if code == first:
-            _same_parts(ours, plain)
+            same_parts(ours, plain)
     assert stamper.stamped == 1  # the second, from the first
     assert ours.read_bytes() == plain.read_bytes()
 
@@ -134,7 +126,7 @@ def test_generate_all_on_two_processes_writes_what_generate_writes(tmp_path, odd
     assert len(paths) == 13
     for path in paths:
         code = path.name.split("_")[0]
-        _same_parts(path, generate(code, "2025-H1", tmp_path / "one.xlsx", units=odd_units, issued=ISSUED))
+        same_parts(path, generate(code, "2025-H1", tmp_path / "one.xlsx", units=odd_units, issued=ISSUED))
 
 
 @pytest.mark.libreoffice
