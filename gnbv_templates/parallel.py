@@ -72,11 +72,13 @@ def _local(fn: Callable[[A], R], todo: list[A], count: int) -> Iterator[R]:
         # aside from the cycle collector while workers are forked from it: their collections would otherwise
         # walk all of it again and again, and write to every page they share with this process
         gc.freeze()
-        pool = ProcessPoolExecutor(max_workers=min(count, len(part)))
         try:
-            yield from _windowed(pool, fn, part, count * 8, None)
+            pool = ProcessPoolExecutor(max_workers=min(count, len(part)))
+            try:
+                yield from _windowed(pool, fn, part, count * 8, None)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
             gc.unfreeze()
 
 

@@ -61,7 +61,8 @@ def only_notes(vml: bytes) -> bool:
 def comments_xml(notes: dict[str, Note]) -> bytes:
     authors = list(dict.fromkeys(author for _, author, _, _ in notes.values()))
     items = "".join(
-        f'<comment ref="{ref}" authorId="{authors.index(author)}"><text><t xml:space="preserve">{xml_text(text)}</t>'
+        f'<comment ref={quoteattr(ref)} authorId="{authors.index(author)}">'
+        f'<text><t xml:space="preserve">{xml_text(text)}</t>'
         "</text></comment>"
         for ref, (text, author, _, _) in _in_order(notes))
     people = "".join(f"<author>{xml_text(a)}</author>" for a in authors)

@@ -113,6 +113,20 @@ def _rels(data: bytes, base: str) -> list[Rel]:
     return found
 
 
+def _links_out(data: bytes) -> bool:
+    """A relationships part with a target outside the package (read by the parser: any spacing or quoting)."""
+    return b"External" in data and any(r.external for r in _parsed_rels(data))
+
+
+def _parsed_rels(data: bytes) -> list[Rel]:
+    """A relationships part as the parser reads it (any spacing or quoting); one that does not parse is
+    not rewritten here."""
+    try:
+        return _rels(data, "")
+    except (ElementTree.ParseError, ValueError) as exc:
+        raise Unsupported("broken relationships part") from exc
+
+
 def _rels_path(part: str) -> str:
     folder, name = posixpath.split(part)
     return f"{folder}/_rels/{name}.rels"
@@ -245,10 +259,10 @@ class _Surgery:
     def _check_links(self, sheets: list[_Sheet]) -> None:
         """Links out of a sheet are dropped; any other relationship to the outside is not rewritten here."""
         sheet_rels = {_rels_path(s.part) for s in sheets}
-        for name, data in self.files.items():
-            if name.endswith(".rels") and name not in self.dropped and name not in sheet_rels and (
-                    b'TargetMode="External"' in data or b"TargetMode='External'" in data):
-                raise Unsupported("relationship to the outside")
+        others = [data for name, data in self.files.items()
+                  if name.endswith(".rels") and name not in self.dropped and name not in sheet_rels]
+        if any(_links_out(data) for data in others):
+            raise Unsupported("relationship to the outside")
         for sheet in sheets:
             rels = self._sheet_rels(sheet)
             if any(r.external and not r.type.endswith("/hyperlink") for r in rels):
@@ -326,7 +340,10 @@ class _Surgery:
         vml = next((r for r in rels if r.type == VML_TYPE and r.target in self.files), None)
         if vml is not None and not only_notes(self.files[vml.target]):
             raise Unsupported("drawing with form controls")
-        return comments, vml, read_comments(self.files[comments.target]) if comments else {}
+        found = read_comments(self.files[comments.target]) if comments else {}
+        if any(not _A1_REF.fullmatch(ref) for ref in found):  # a comment's place is a cell address, nothing else
+            raise Unsupported("comment reference")
+        return comments, vml, found
 
     def _cleared(self, sheet: _Sheet, edit: SheetEdit, found: dict[str, tuple[str, str]]) -> dict[str, Note]:
         """The file's own comments; the marks of an earlier run undone."""
@@ -436,12 +453,20 @@ def _content_types(data: bytes, dropped: set[str], added: list[tuple[str, str]])
 
 
 _DEFINED = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
+_A1_REF = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")
 
 
 def _edited_workbook(data: bytes, old_names: list[str], old_rid: str | None, rid: str, heading_row: int) -> bytes:
     text = data.decode("utf-8")
     if re.search(r"<definedName\b[^>]*/>", text):
         raise Unsupported("empty defined name")
+    # a defined name is checked only as written plainly: a comment, CDATA, a processing instruction or a prefix
+    # anywhere in the workbook part would hide one from the check, so such a part is not rewritten here
+    body = re.sub(r"^<\?xml\s[^>]*\?>", "", text)  # the declaration alone may come before the root
+    if re.search(r"<!|<\?|<[A-Za-z_][\w.-]*:definedName\b", body):
+        raise Unsupported("workbook part written otherwise")
+    if len(_DEFINED.findall(text)) != len(re.findall(r"<definedName\b", text)):
+        raise Unsupported("defined name written otherwise")
     if old_rid is not None:
         text = re.sub(r'<sheet\b[^>]*:id="' + re.escape(old_rid) + r'"[^>]*/>', "", text)
     new_order = [RESULT_SHEET, *(n for n in old_names if n != RESULT_SHEET)]

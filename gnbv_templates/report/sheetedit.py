@@ -39,6 +39,9 @@ _ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,7})"[^>]*?(/?)>')
 _ATTR = re.compile(rb'([\w:]+)="([^"<]*)"')
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:worksheet|sheetData|row|c|f|v|is|legacyDrawing|hyperlinks?)[\s/>]")
 _VALIDATION_FORMULA = re.compile(rb"<(formula[12]?|xm:f)>([^<]*)</\1>")
+# every element that may hold a validation's or a conditional format's formula, however it is written
+_ANY_VALIDATION_FORMULA = re.compile(
+    rb"<(?:(?:[A-Za-z_][\w.-]*:)?formula[12]?|[A-Za-z_][\w.-]*:f)(?![\w.:-])")
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3}[0-9]{1,7}):([A-Z]{1,3}[0-9]{1,7})"')
 # children of a worksheet that come after <legacyDrawing>, in the schema's order
 _AFTER_LEGACY = (b"<legacyDrawingHF", b"<drawingHF", b"<picture", b"<oleObjects", b"<controls",
@@ -95,7 +98,8 @@ class SheetEdit:
         """(start, end of the start tag, attributes, empty element) of a cell, None if the part has none."""
         if not self._counted:  # every cell written with its reference first: a search by reference finds it
             data = self.data
-            if data.count(b'<c r="') != data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/"):
+            # any cell tag (a line end or a tab after "<c" included) must be one a search by reference finds
+            if data.count(b'<c r="') != len(_ANY_CELL.findall(data)):
                 raise Unsupported("cells written otherwise")
             self._counted = True
         if address not in self._cells:
@@ -137,9 +141,14 @@ class SheetEdit:
         return found
 
     def outside_formulas(self) -> bool:
-        """Validation lists or conditional formats that point outside the workbook or call a function."""
-        return any(not plain_reference(html.unescape(text.decode()))
-                   for _, text in _VALIDATION_FORMULA.findall(self.data))
+        """Validation lists or conditional formats that point outside the workbook or call a function.
+
+        Only the plain way of writing them is read here: one written any other way (a prefix, a space in
+        its tag) is not read past, it sends the copy to openpyxl."""
+        plain = _VALIDATION_FORMULA.findall(self.data)
+        if len(plain) != len(_ANY_VALIDATION_FORMULA.findall(self.data)):
+            raise Unsupported("validation or conditional format written otherwise")
+        return any(not plain_reference(html.unescape(text.decode())) for _, text in plain)
 
     def top_left(self, address: str) -> str:
         """Comments and fills on a merged cell go on its top-left cell."""
