@@ -19,7 +19,6 @@ from gnbv_templates.check.outcome import Outcome
 from gnbv_templates.errors import OutputError
 from gnbv_templates.read.reader import open_return
 from gnbv_templates.read.safety import shown_name
-from gnbv_templates.report.annotate_openpyxl import annotate_with_openpyxl
 from gnbv_templates.report.package import annotate_zip
 from gnbv_templates.report.sheetedit import Unsupported
 
@@ -44,6 +43,10 @@ def annotate(report: Outcome, out: Path | str, *, lang: str = "vi", engine: str 
                 "rồi kiểm tra lại (kết quả kiểm tra vẫn in ra và ghi được vào báo cáo JSON).",
                 english="An annotated copy cannot be made of an .ods file: save it as .xlsx and validate again.",
             )
+        # here, not above: openpyxl (with numpy under it) takes longer to import than the surgery takes to write a
+        # copy, and only returns the surgery leaves to it need it (a batch's workers would each pay it otherwise)
+        from gnbv_templates.report.annotate_openpyxl import annotate_with_openpyxl
+
         return annotate_with_openpyxl(report, Path(out), original, lang=lang)
     finally:
         original.close()
