@@ -42,8 +42,8 @@ class FormState:
     def as_issued(self) -> bool:
         """Every row and column of the form where the layout puts it: the layout's own positions read the
         right cells (checks may then compare whole rows, or the sheet's formulas at once)."""
-        rows, cols = _positions(self.layout)
-        return rows.items() <= self.located.rows.items() and cols.items() <= self.located.cols.items()
+        layout, located = self.layout, self.located
+        return layout.row_index.items() <= located.rows.items() and layout.col_index.items() <= located.cols.items()
 
     def figure(self, key: Key) -> Figure | None:
         """A cell's figure as the report states it (None if empty, or before the figures are read)."""
@@ -65,15 +65,6 @@ class FormState:
             return cell.address if cell else ""
         return xl_rowcol_to_cell(*found)
 
-
-
-def _positions(layout: FormLayout) -> tuple[dict[str, int], dict[str, int]]:
-    """Where the layout puts each row code and column code of its cells (0-based sheet row, column)."""
-    found = layout.memo.get(_positions)
-    if found is None:
-        cells = layout.cells.values()
-        found = layout.memo[_positions] = ({c.row: c.r for c in cells}, {c.col: c.c for c in cells})
-    return found
 
 
 @dataclass

@@ -41,13 +41,11 @@ class _Empty(Exception):
 @dataclass(frozen=True, slots=True)
 class _Instance:
     """One instance of a rule (the rule itself, or one of its rows or columns) compiled against the layouts:
-    which cells it reads, left side first (None: a cell it names is absent or no number in these layouts),
-    and each side as one function of their figures."""
+    which cells it reads, left side first (None: a cell it names is absent or no number in these layouts);
+    its two sides are its rule's, the same for every instance."""
 
     places: tuple[tuple[str, Key], ...] | None
-    n_left: int
-    left: pr.SpanFn
-    right: pr.SpanFn
+    sides: _Sides
     at: ex.Node
     anchor: Key
     totals: bool  # every cell a total computed along the rule's own axis
@@ -217,7 +215,7 @@ def _instance(rule: Rule, sides: _Sides, binding: Binding, layouts: dict[str, Fo
     totals = all(c is not None and c.kind == DERIVED and c.axis == axis for c in cells)
     at = sides.at if binding is None else ex.bind(sides.at, axis=binding[0], row=binding[1], col=binding[1])
     anchor = next(iter(ex.refs(at)))
-    return _Instance(places, sides.n_left, sides.left, sides.right, at, (anchor.row or "", anchor.col or ""), totals)
+    return _Instance(places, sides, at, (anchor.row or "", anchor.col or ""), totals)
 
 
 def _cell(rule: Rule, ref: ex.Ref, layouts: dict[str, FormLayout]) -> Cell | None:
@@ -245,12 +243,12 @@ def _operands(rule: Rule, instance: _Instance, sheet: _Figures) -> list[Figure]:
 
 def _totals_only(instance: _Instance, found: list[Figure | None]) -> bool:
     """Both sides read totals computed along the rule's axis, and none of them was stated."""
-    return 0 < instance.n_left < len(found) and not any(f is not None and f.stated for f in found)
+    return 0 < instance.sides.n_left < len(found) and not any(f is not None and f.stated for f in found)
 
 
 def _when_missing(rule: Rule, instance: _Instance, found: list[Figure | None]) -> list[Figure]:
     """Some operand is empty: the rule runs with zeros only if it says so and each side has a figure."""
-    n = instance.n_left
+    n = instance.sides.n_left
     known = [not side or any(f is not None for f in side) for side in (found[:n], found[n:])]
     if rule.missing != "zero" or not all(known):
         raise _Empty(instance.anchor)
@@ -261,7 +259,7 @@ def _apply(rule: Rule, instance: _Instance, sheet: _Figures, forms: dict[str, Fo
     figures = _operands(rule, instance, sheet)
     exact = rule.precision == "exact"
     spans = [(f.value, f.value, f.value) for f in figures] if exact else figures  # a figure is a span
-    a_span, b_span = instance.left(spans), instance.right(spans)
+    a_span, b_span = instance.sides.left(spans), instance.sides.right(spans)
     if a_span is None or b_span is None:
         return None
     a, b = a_span[0], b_span[0]

@@ -28,8 +28,6 @@ _INF = math.inf
 _NONE_PASS: Passing = (0.0, -1.0, ())  # no number skips the call
 # compiled checks by what defines them (measure, required, allowed values, refinement): shared by every file
 _SCHEMAS: dict[tuple[Any, ...], tuple[Any, dict]] = {}
-# per (rule set, layout): each input cell with its compiled check, kept while both live
-_PLANS: dict[tuple[int, int], tuple[RuleSet, FormLayout, Plan]] = {}
 
 
 class ValuesCheck(Check):
@@ -101,7 +99,7 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     sheet = _Sheet(ctx, state.sheet)
     found = blocks(ctx.ruleset, state.layout)
     if not state.as_issued or found.positions & (sheet.formulas or {}).keys():
-        yield from _cells(sheet, state, plan(ctx.ruleset, state.layout))
+        yield from _cells(sheet, state, found.plan)
         return
     for block in found.items:
         if not _take(sheet.grid, state.inputs, block):
@@ -143,6 +141,7 @@ class _Block:
 
 @dataclass(frozen=True, slots=True)
 class _Blocks:
+    plan: Plan  # every input cell with its compiled check, in the layout's order
     items: list[_Block]
     positions: frozenset[tuple[int, int]]  # every input cell
 
@@ -179,16 +178,16 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
     found = _BLOCKS.get(key)
     if found is not None and found[0] is ruleset and found[1] is layout:
         return found[2]
+    entries = _plan(ruleset, layout)
     groups: list[Plan] = []
-    for entry in plan(ruleset, layout):
+    for entry in entries:
         if groups and _next_to(groups[-1][-1], entry):
             groups[-1].append(entry)
         else:
             groups.append([entry])
     items = [_Block(g[0][0].r, g[0][0].c, g[-1][0].c + 1, tuple(e[1] for e in g), g, g[0][6], g[0][5],
                     g[0][4] and g[0][6] is not _NONE_PASS) for g in groups]
-    cells = [entry[0] for entry in plan(ruleset, layout)]
-    out = _Blocks(items, frozenset((c.r, c.c) for c in cells))
+    out = _Blocks(entries, items, frozenset((entry[0].r, entry[0].c) for entry in entries))
     if len(_BLOCKS) > 256:
         _BLOCKS.clear()
     _BLOCKS[key] = (ruleset, layout, out)
@@ -250,12 +249,8 @@ def _schema_findings(state: FormState, cell: Cell, failed: tuple[str, ...], valu
         yield _schema_finding(state, cell, rule, value, schema)
 
 
-def plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
-    """Every input cell of a layout with its compiled check (refinements looked up once)."""
-    key = (id(ruleset), id(layout))
-    found = _PLANS.get(key)
-    if found is not None and found[0] is ruleset and found[1] is layout:
-        return found[2]
+def _plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
+    """Every input cell of a layout with its compiled check (refinements looked up once); kept in its blocks."""
     refine = _refinements(ruleset, layout.id)
     choices = {c.code: c.choices for c in layout.columns}
     out = []
@@ -263,9 +258,6 @@ def plan(ruleset: RuleSet, layout: FormLayout) -> Plan:
         check, schema = _compiled(layout.id, cell, refine, choices)
         out.append((cell, (cell.row, cell.col), check, schema, cell.measure.numeric,
                     cell.measure.kind.value == "integer", _passing(schema)))
-    if len(_PLANS) > 256:
-        _PLANS.clear()
-    _PLANS[key] = (ruleset, layout, out)
     return out
 
 

@@ -168,16 +168,12 @@ def _ratio_step(top: Key, bottom: Key, factor: float | None) -> Step:
         a, b = figures.get(top), figures.get(bottom)
         if a is None or b is None or b.value == 0:
             return None
-        alo, ahi, blo, bhi = a.lo, a.hi, b.lo, b.hi
-        if not (-INF < alo < INF and -INF < ahi < INF and -INF < blo < INF and -INF < bhi < INF) or \
-                blo <= 0 <= bhi:
+        found = pr.quotient_bounds(a.lo, a.hi, b.lo, b.hi)  # None also where a part is unbounded
+        if found is None:
             return None
-        quotients = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
-        value, lo, hi = a.value / b.value, min(quotients), max(quotients)
+        value, (lo, hi) = a.value / b.value, found
         if factor is not None:
-            low, high = lo * factor, hi * factor
-            low, high = 0.0 if math.isnan(low) else low, 0.0 if math.isnan(high) else high
-            value, lo, hi = value * factor, min(low, high), max(low, high)
+            value, (lo, hi) = value * factor, pr.product_bounds(lo, hi, factor, factor)
         return None if math.isnan(lo) or math.isnan(hi) else (value, lo, hi)
     return ratio
 

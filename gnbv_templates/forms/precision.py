@@ -50,19 +50,31 @@ class Interval:
         return Interval(-self.hi, -self.lo)
 
     def __mul__(self, other: Interval) -> Interval:
-        products = [0.0 if math.isnan(p) else p  # 0 × ∞: an unbounded side times an exact zero
-                    for p in (self.lo * other.lo, self.lo * other.hi, self.hi * other.lo, self.hi * other.hi)]
-        return Interval(min(products), max(products))
+        return Interval(*product_bounds(self.lo, self.hi, other.lo, other.hi))
 
     def divide(self, other: Interval) -> Interval | None:
         """None where the divisor may be zero: the quotient is then unbounded (not checkable)."""
-        if other.lo <= 0 <= other.hi or not all(map(math.isfinite, (self.lo, self.hi, other.lo, other.hi))):
-            return None
-        quotients = (self.lo / other.lo, self.lo / other.hi, self.hi / other.lo, self.hi / other.hi)
-        return Interval(min(quotients), max(quotients))
+        found = quotient_bounds(self.lo, self.hi, other.lo, other.hi)
+        return None if found is None else Interval(*found)
 
     def widen(self, slack: float) -> Interval:
         return Interval(self.lo - slack, self.hi + slack) if slack else self
+
+
+def product_bounds(alo: float, ahi: float, blo: float, bhi: float) -> tuple[float, float]:
+    """The bounds of a product of two intervals."""
+    products = [0.0 if math.isnan(p) else p  # 0 × ∞: an unbounded side times an exact zero
+                for p in (alo * blo, alo * bhi, ahi * blo, ahi * bhi)]
+    return min(products), max(products)
+
+
+def quotient_bounds(alo: float, ahi: float, blo: float, bhi: float) -> tuple[float, float] | None:
+    """The bounds of a quotient of two intervals; None where the divisor may be zero or a bound is not finite
+    (the quotient is then unbounded: not checkable)."""
+    if blo <= 0 <= bhi or not (-INF < alo < INF and -INF < ahi < INF and -INF < blo < INF and -INF < bhi < INF):
+        return None
+    quotients = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
+    return min(quotients), max(quotients)
 
 
 def stated_decimals(value: float | int) -> int:
@@ -80,12 +92,7 @@ def stated_decimals(value: float | int) -> int:
 def half_unit(value: float | int, measure: Any = None) -> float:
     """The half-width of the interval a typed value stands for, by its measure."""
     declared = getattr(measure, "tolerance", None)
-    if declared is not None:
-        return float(declared)
-    kind = getattr(measure, "type", None)
-    if kind == "count":
-        return 0.0
-    return 0.5 * 10.0 ** -stated_decimals(value)
+    return half_width(value, None if declared is None else float(declared), getattr(measure, "type", None) == "count")
 
 
 def half_width(value: float | int, tolerance: float | None, count: bool) -> float:
@@ -107,25 +114,15 @@ def stated(value: float | int, measure: Any = None) -> Interval:
 
 def evaluate(node: ex.Node, lookup: Callable[[ex.Ref], Interval | None]) -> Interval | None:
     """An expression's interval from its operands' intervals; None if an operand is missing
-    or a divisor may be zero."""
-    if isinstance(node, ex.Num):
-        return Interval.exact(node.value)
-    if isinstance(node, ex.Ref):
-        return lookup(node)
-    if isinstance(node, ex.Neg):
-        inner = evaluate(node.operand, lookup)
-        return None if inner is None else -inner
-    left = evaluate(node.left, lookup)
-    right = evaluate(node.right, lookup)
-    if left is None or right is None:
-        return None
-    if node.op == "+":
-        return left + right
-    if node.op == "-":
-        return left - right
-    if node.op == "*":
-        return left * right
-    return left.divide(right)
+    or a divisor may be zero.  (The compiled arithmetic below, each operand standing at its interval's middle.)"""
+    def leaf(ref: ex.Ref) -> SpanFn:
+        def operand(_: Any) -> Span | None:
+            found = lookup(ref)
+            return None if found is None else (found.mid, found.lo, found.hi)
+        return operand
+
+    span = compile_span(node, leaf)(None)
+    return None if span is None else Interval(span[1], span[2])
 
 
 # -- the same arithmetic compiled: a declaration evaluated many times, value and interval at once -----------
@@ -180,8 +177,7 @@ def _multiply(left: SpanFn, right: SpanFn) -> SpanFn:
         a, b = left(x), right(x)
         if a is None or b is None:
             return None
-        products = [0.0 if math.isnan(p) else p for p in (a[1] * b[1], a[1] * b[2], a[2] * b[1], a[2] * b[2])]
-        return a[0] * b[0], min(products), max(products)
+        return a[0] * b[0], *product_bounds(a[1], a[2], b[1], b[2])
     return multiply
 
 
@@ -190,12 +186,8 @@ def _divide(left: SpanFn, right: SpanFn) -> SpanFn:
         a, b = left(x), right(x)
         if a is None or b is None or b[0] == 0:
             return None
-        alo, ahi, blo, bhi = a[1], a[2], b[1], b[2]
-        if blo <= 0 <= bhi or not (math.isfinite(alo) and math.isfinite(ahi) and math.isfinite(blo)
-                                   and math.isfinite(bhi)):
-            return None
-        quotients = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
-        return a[0] / b[0], min(quotients), max(quotients)
+        found = quotient_bounds(a[1], a[2], b[1], b[2])
+        return None if found is None else (a[0] / b[0], *found)
     return divide
 
 
