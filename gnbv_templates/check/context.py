@@ -37,8 +37,6 @@ class CheckContext:
 
 def cell_finding(state: FormState, cell: Cell, code: str, **fields: Any) -> Finding:
     """A finding placed on one cell of a form, where the file has it (rows may have moved)."""
-    row = state.layout.rows_by_code[cell.row]
     params = dict(fields.pop("params", None) or {})
     params.setdefault("measure", cell.measure.name)
-    return make(code, form=state.layout.id, sheet=state.sheet, cell=state.address(cell.row, cell.col),
-                row=cell.row, col=cell.col, row_label=row.label, params=params, **fields)
+    return make(code, **state.place(cell.row, cell.col), params=params, **fields)

@@ -58,6 +58,13 @@ class FormState:
         value = self.derived.get(key) if key in self.derived else self.inputs.get(key)
         return value if isinstance(value, int | float) else None
 
+    def place(self, row: str, col: str) -> dict[str, str]:
+        """Where a finding on one cell of this form goes: the form, its sheet, the cell where the file has it
+        now (rows may have moved), the codes and the row's label."""
+        found = self.layout.rows_by_code.get(row)
+        return {"form": self.layout.id, "sheet": self.sheet, "cell": self.address(row, col), "row": row, "col": col,
+                "row_label": found.label if found else ""}
+
     def address(self, row: str, col: str) -> str:
         found = self.located.cell(row, col)
         if found is None:

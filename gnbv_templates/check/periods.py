@@ -382,13 +382,10 @@ def _excused(rule: PeriodRule, at: ex.Ref, current: Figures) -> bool:
 
 def _finding(outcome: Outcome, rule: PeriodRule, at: ex.Ref, code: str, value: float, expected: Any,
              params: dict[str, Any]) -> Finding:
-    state = outcome.forms[at.form or rule.form]
-    row = state.layout.rows_by_code.get(at.row or "")
-    label = row.label if row else ""
-    return make(code, severity=rule.severity, rule=rule.id, form=state.layout.id, sheet=state.sheet,
-                cell=state.address(at.row or "", at.col or ""), row=at.row or "", col=at.col or "",
-                row_label=label, value=_tidy(value), expected=_tidy(expected),
-                params={"what": rule.what, "what_en": rule.what_en, "basis": rule.basis, "label": label, **params})
+    place = outcome.forms[at.form or rule.form].place(at.row or "", at.col or "")
+    return make(code, severity=rule.severity, rule=rule.id, **place, value=_tidy(value), expected=_tidy(expected),
+                params={"what": rule.what, "what_en": rule.what_en, "basis": rule.basis, "label": place["row_label"],
+                        **params})
 
 
 def _tidy(value: Any) -> Any:

@@ -275,9 +275,7 @@ def _failed(rule: Rule, at: ex.Node, forms: dict[str, FormState], a: float, b: f
     default = rule.form or ""
     ref = next(iter(ex.refs(at)))
     state = forms[ref.form or default]
-    row = state.layout.rows_by_code.get(ref.row or "")
-    return make("rule.failed", severity=rule.severity, rule=rule.id, form=state.layout.id, sheet=state.sheet,
-                cell=state.address(ref.row or "", ref.col or ""), row=ref.row or "", col=ref.col or "",
-                row_label=row.label if row else "", value=a, expected=b,
+    return make("rule.failed", severity=rule.severity, rule=rule.id, **state.place(ref.row or "", ref.col or ""),
+                value=a, expected=b,
                 params={"left": a, "right": b, "basis": rule.basis,
                         **rule_templates(rule.message, rule.message_en)})
