@@ -28,6 +28,7 @@ from gnbv_templates.errors import DefinitionError, UsageError
 from gnbv_templates.findings import Finding, make
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
+from gnbv_templates.forms.cache import cached
 from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.metaschema import CODE, TEXT, checked_documents
 from gnbv_templates.forms.model import INPUT
@@ -175,7 +176,6 @@ def period_rules_dir(directory: Path | str | None = None) -> Path:
     return Path(directory) if directory else rules_dir() / "periods"
 
 
-_LOADED: dict[tuple[str, tuple[tuple[str, int, int], ...]], list[PeriodRule]] = {}
 _VERSION = re.compile(r"\d{4}\.\d+")
 
 
@@ -191,13 +191,8 @@ def rules_for(version: str) -> list[PeriodRule]:
         return []
     if not folder.is_dir():
         return []
-    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml")))
-    key = (str(folder.resolve()), files)
-    if key not in _LOADED:  # loaded once per content, reloaded when a file changes
-        if len(_LOADED) > 16:
-            _LOADED.clear()
-        _LOADED[key] = load_period_rules(folder)
-    return _LOADED[key]
+    # loaded once per content, reloaded when a file changes: the definitions' own cache
+    return cached("period-rules", folder, sorted(folder.glob("*.yaml")), lambda: load_period_rules(folder), list)
 
 
 def load_period_rules(directory: Path | str | None = None) -> list[PeriodRule]:
