@@ -24,6 +24,7 @@ from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
 from gnbv_templates.errors import UnreadableFile
+from gnbv_templates.forms.a1 import xl_rowcol_to_cell
 from gnbv_templates.forms.metadata import META_SHEET, Metadata, parse_identity
 from gnbv_templates.forms.signature import SIGNATURE_KEY
 from gnbv_templates.read import sheetxml
@@ -32,7 +33,6 @@ from gnbv_templates.read.safety import (
     Extent,
     FarCell,
     Sniffed,
-    a1,
     far_cell,
     far_cell_refusal,
     refuse,
@@ -378,7 +378,7 @@ def _ods_cell(table: OdsTable, elem: Any, row: int, row_repeat: int, col: int) -
     if kind is not None or len(elem):
         last_row, last_col = row + row_repeat - 1, col + repeat - 1
         if last_row >= table.extent.rows or last_col >= table.extent.cols:
-            table.extent.add(last_row, last_col, a1(last_row, last_col))
+            table.extent.add(last_row, last_col, xl_rowcol_to_cell(last_row, last_col))
     formula = elem.get(f"{_NS_TABLE}formula")
     error = elem.get(f"{_NS_CALCEXT}value-type") == "error"
     if (formula is not None or error) and len(table.formulas) + len(table.errors) < _MAX_MARKS:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gnbv_templates.errors import UnreadableFile, os_error_text
+from gnbv_templates.forms.a1 import xl_rowcol_to_cell
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
@@ -479,18 +480,8 @@ class _TagScan:
     def cell_end(self) -> None:
         if self.pending and self.has_value:
             row, col, address = self.pending
-            self.extent.add(row, col, address or a1(row, col))
+            self.extent.add(row, col, address or xl_rowcol_to_cell(row, col))
         self.pending = None
-
-
-def a1(row: int, col: int) -> str:
-    """0-based (row, col) as an A1 address."""
-    letters = ""
-    col += 1
-    while col > 0:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 def far_cell_refusal(name: str, sheet: str, far: FarCell) -> UnreadableFile:

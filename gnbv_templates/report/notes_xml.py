@@ -9,8 +9,8 @@ from __future__ import annotations
 from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree
-from xlsxwriter.utility import xl_cell_to_rowcol
 
+from gnbv_templates.forms.a1 import xl_cell_to_rowcol
 from gnbv_templates.report.result_xml import MAIN_NS, xml_text
 
 _MAIN = "{" + MAIN_NS + "}"

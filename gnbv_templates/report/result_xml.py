@@ -12,8 +12,7 @@ import re
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from xlsxwriter.utility import xl_col_to_name
-
+from gnbv_templates.forms.a1 import xl_col_to_name
 from gnbv_templates.generate.writer import FONT
 from gnbv_templates.report.result_sheet import (
     EDGE,

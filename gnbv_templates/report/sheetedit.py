@@ -17,8 +17,7 @@ from functools import cached_property
 from typing import Any
 from xml.sax.saxutils import escape
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
-
+from gnbv_templates.forms.a1 import xl_cell_to_rowcol, xl_rowcol_to_cell
 from gnbv_templates.read import sheetxml
 from gnbv_templates.report.marks import plain_reference
 from gnbv_templates.report.result_xml import REL_NS, xml_text
