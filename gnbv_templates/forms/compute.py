@@ -24,12 +24,7 @@ class Evaluator:
         self._derived = {(c.row, c.col) for c in layout.derived_order}
 
     def _lookup(self, ref: ex.Ref) -> float | None:
-        key = (ref.row, ref.col)
-        value = self._values.get(key)  # type: ignore[arg-type]
-        if value is None:
-            # a blank input counts as 0; an undefined derived cell stays undefined
-            return None if key in self._derived else 0.0
-        return value
+        return _operand(self._values, self._derived, (ref.row, ref.col))  # type: ignore[arg-type]
 
     def run(self, inputs: Values) -> dict[Key, float | None]:
         """Input values by (row, col) → every derived cell's value (None if undefined)."""
@@ -40,6 +35,27 @@ class Evaluator:
             self._values[key] = value
             out[key] = value
         return out
+
+
+def _operand(values: Mapping[Key, float | None], derived: set[Key], key: Key) -> float | None:
+    value = values.get(key)
+    if value is None:
+        # a blank input counts as 0; an undefined derived cell stays undefined
+        return None if key in derived else 0.0
+    return value
+
+
+def walked(layout: FormLayout, inputs: Values) -> dict[Key, float | None]:
+    """What the layout's evaluator gives, by walking each formula once instead of compiling them: for a layout
+    used once (Biểu 15 has rows of one unit's own units below, new for nearly every unit)."""
+    values: dict[Key, float | None] = {k: v for k, v in inputs.items() if isinstance(v, int | float)}
+    derived = {(c.row, c.col) for c in layout.derived_order}
+    out: dict[Key, float | None] = {}
+    for cell in layout.derived_order:
+        key = (cell.row, cell.col)
+        values[key] = out[key] = ex.evaluate(cell.formula,  # type: ignore[arg-type]
+                                             lambda ref: _operand(values, derived, (ref.row, ref.col)))  # type: ignore[arg-type]
+    return out
 
 
 def evaluator(layout: FormLayout) -> Evaluator:

@@ -11,10 +11,9 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms import render
 from gnbv_templates.forms.catalog import Catalog
-from gnbv_templates.forms.compute import evaluator
+from gnbv_templates.forms.compute import evaluator, walked
 from gnbv_templates.forms.context import Issue
 from gnbv_templates.forms.metadata import MAP_HEADER, META_SHEET, Metadata, identity_text
 from gnbv_templates.forms.model import (
@@ -124,24 +123,8 @@ def _blank_derived(layout: FormLayout) -> dict[Key, float | None]:
     evaluator gives the same values (tests/test_stamp.py)."""
     found = layout.memo.get(_blank_derived)
     if found is None:
-        found = layout.memo[_blank_derived] = _walk_blank(layout)
+        found = layout.memo[_blank_derived] = walked(layout, {})
     return found
-
-
-def _walk_blank(layout: FormLayout) -> dict[Key, float | None]:
-    values: dict[Key, float | None] = {}
-    derived = {(c.row, c.col) for c in layout.derived_order}
-
-    def lookup(ref: ex.Ref) -> float | None:
-        key = (ref.row, ref.col)
-        found = values.get(key)  # type: ignore[arg-type]
-        if found is None:  # as the evaluator counts: a blank input is 0, an undefined derived cell undefined
-            return None if key in derived else 0.0
-        return found
-
-    for cell in layout.derived_order:
-        values[(cell.row, cell.col)] = ex.evaluate(cell.formula, lookup)  # type: ignore[arg-type]
-    return values
 
 
 def _blank_cells(layout: FormLayout) -> dict[str, list[tuple[Cell, str | None, float | str]]]:
