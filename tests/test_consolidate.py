@@ -96,6 +96,11 @@ def test_non_additive_inputs_are_blank_and_listed(lang_son, catalog):
     assert ("178", "B01", "31", "3") in listed
     sheet = _grid(lang_son.path, PROVENANCE_SHEET)
     assert any("không cộng được" in str(v) for row in sheet for v in row)
+    # every unit's value on the provenance sheet, in the order listed (all but the first put in as XML)
+    start = next(i for i, row in enumerate(sheet) if row[:5] == ["Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Giá trị"])
+    shown = [tuple(row[:5]) for row in sheet[start + 1 : start + 1 + len(lang_son.non_additive)]]
+    assert len(lang_son.non_additive) > 2
+    assert shown == [(u, f, r, c, "" if v is None else v) for u, f, r, c, v in lang_son.non_additive]
 
 
 def test_provenance_names_every_file_with_its_hash(lang_son):

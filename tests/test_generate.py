@@ -39,7 +39,9 @@ def test_sheets_order_and_metadata_last_very_hidden(book, catalog):
     assert all(book[f.sheet].sheet_state == "visible" for f in catalog.forms.values())
 
 
-def test_metadata_map_matches_printed_codes(pack, book, catalog, units):
+def test_metadata_and_the_layout_match_the_printed_codes(pack, book, catalog, units):
+    """The metadata names what was issued; each cell of the layout is where the printed codes say,
+    a formula and locked if derived, open for input otherwise."""
     read = open_return(pack).metadata
     assert read.problem is None
     meta = read.meta
@@ -48,22 +50,32 @@ def test_metadata_map_matches_printed_codes(pack, book, catalog, units):
     assert [c["code"] for c in meta.children] == [u.code for u in units.children("20")]
     writer = writer_for(catalog, units)
     layouts = {lay.id: lay for lay in writer.layouts()}
+    assert [f["id"] for f in meta.forms] == list(layouts)
     seen = 0
-    for form, row, col, kind, address in read.cell_map:
-        ws = book[layouts[form].sheet]
-        rows, cols = _codes_on_sheet(ws, layouts[form])
-        letters, number = coordinate_from_string(address)
-        assert rows[row] == number, (form, row, address)
-        assert cols[col] == column_index_from_string(letters), (form, col, address)
-        cell = ws[address]
-        if kind == "derived":
-            assert isinstance(cell.value, str) and cell.value.startswith("="), (form, address)
-            assert cell.protection.locked
-        else:
-            assert not (isinstance(cell.value, str) and cell.value.startswith("="))
-            assert not cell.protection.locked, (form, address)
-        seen += 1
-    assert seen == sum(len([c for c in lay.cells.values() if c.kind != "na"]) for lay in layouts.values())
+    for layout in layouts.values():
+        ws = book[layout.sheet]
+        rows, cols = _codes_on_sheet(ws, layout)
+        for cell in layout.cells.values():
+            if cell.kind == "na":
+                continue
+            letters, number = coordinate_from_string(cell.address)
+            assert rows[cell.row] == number, (layout.id, cell.row, cell.address)
+            assert cols[cell.col] == column_index_from_string(letters), (layout.id, cell.col, cell.address)
+            found = ws[cell.address]
+            if cell.kind == "derived":
+                assert isinstance(found.value, str) and found.value.startswith("="), (layout.id, cell.address)
+                assert found.protection.locked
+            else:
+                assert not (isinstance(found.value, str) and found.value.startswith("="))
+                assert not found.protection.locked, (layout.id, cell.address)
+            seen += 1
+    assert seen > 1000
+
+
+def test_the_metadata_sheet_holds_the_metadata_only(pack):
+    """Where each cell is, is the catalog's to say: the metadata sheet does not describe the forms again."""
+    grid = open_return(pack).grid(META_SHEET)
+    assert len(grid) < 25 and all(row[0] for row in grid)
 
 
 _REF = re.compile(r"\b([A-Z]{1,3})(\d+)\b")

@@ -21,7 +21,10 @@ from gnbv_templates.read import safety, sheetxml
 PARTS = C.entries(C.CLEAN)
 WIDE = PARTS[C.sheet_part(C.CLEAN, "Biểu 02")]  # columns past Z
 NARROW = PARTS[C.sheet_part(C.CLEAN, "Biểu 05")]
-META = PARTS[C.sheet_part(C.CLEAN, "_gnbv_meta")]  # a long cell map in column A
+# packs of earlier releases kept a map of every cell below the metadata: thousands of rows in column A
+META = PARTS[C.sheet_part(C.CLEAN, "_gnbv_meta")].replace(
+    b"</sheetData>",
+    b"".join(b'<row r="%d"><c r="A%d" t="s"><v>1</v></c></row>' % (r, r) for r in range(40, 3_040)) + b"</sheetData>")
 FORMS = ["Biểu 01", "Biểu 02", "Biểu 03", "Biểu 15"]
 
 settings.register_profile("fast-paths", deadline=None, suppress_health_check=list(HealthCheck))

@@ -4,6 +4,7 @@ running sums, any executor."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import pickle
 import random
@@ -19,6 +20,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import same_parts, writer_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from gnbv_templates import parallel
@@ -30,6 +33,7 @@ from gnbv_templates.forms.context import make_issue
 from gnbv_templates.forms.model import child_form
 from gnbv_templates.forms.resources import examples_dir, rules_dir, templates_dir
 from gnbv_templates.forms.rules import RuleSet, load_rules
+from gnbv_templates.forms.units import load_units
 from gnbv_templates.generate.pack import generate, generate_all
 from gnbv_templates.generate.stamp import Stamper
 from gnbv_templates.report.validate import validate
@@ -234,3 +238,31 @@ def test_a_returns_total_row_for_consolidation_is_its_figures(tmp_path, catalog,
         assert _total_row(state, child.total_row) == expected
         if path == typed:
             assert expected[(total.row, total.col)] == 123
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+                | st.floats(min_value=-1e-300, max_value=1e-300, allow_nan=False), min_size=1, max_size=30),
+       st.data())
+def test_running_sums_equal_the_exact_sum_rounded_once(figures, data):
+    """Whatever the magnitudes (counts, money with decimals, values far below one): the one rounding of
+    the exact sum, also after some returns are taken out again."""
+    layouts, key = _money_layouts()
+    sums = RunningSums(layouts)
+    for i, value in enumerate(figures):
+        sums.add(f"u{i}", {"B02": {key: value}}, None)
+    out = data.draw(st.sets(st.integers(0, len(figures) - 1), max_size=len(figures) - 1))
+    for i in out:
+        sums.remove(f"u{i}", {"B02": {key: figures[i]}}, None)
+    kept = [v for i, v in enumerate(figures) if i not in out]
+    exact = sum(Fraction(v) for v in kept)
+    assert sums.values()["B02"][key] == float(exact)
+
+
+@functools.cache
+def _money_layouts() -> tuple[dict, tuple[str, str]]:
+    catalog = load_catalog()
+    issue = make_issue(load_units(), "20", "2025-H1", issued=ISSUED)
+    layouts = {i: catalog.layout(i, issue.context(catalog)) for i in catalog.forms}
+    money = next(c for c in layouts["B02"].inputs if c.measure.type == "money")
+    return layouts, (money.row, money.col)

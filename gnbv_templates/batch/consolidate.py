@@ -33,6 +33,7 @@ from gnbv_templates.forms.context import Settings, load_settings, make_issue
 from gnbv_templates.forms.model import INPUT, FormLayout, child_form
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
+from gnbv_templates.generate.bulkrows import BulkRows
 from gnbv_templates.generate.writer import PackWriter
 
 PROVENANCE_SHEET = "Nguồn tổng hợp"
@@ -114,8 +115,9 @@ def consolidate(
         result.summary = summary.write(one_pass.summaries, completeness, reports)
     result.stated = one_pass.sums.stated_of(result.included)
     sums = one_pass.sums.values()
+    bulk = BulkRows()
     writer.write(out, values=sums, overrides=one_pass.sums.overrides(sums),
-                 preface=lambda book, fmt: _provenance(book, fmt, result, catalog))
+                 preface=lambda book, fmt: _provenance(book, fmt, result, catalog, bulk), bulk=bulk)
     return result
 
 
@@ -373,7 +375,7 @@ def _fraction(value: float) -> int:
     return numerator << (_SHIFT + 1 - denominator.bit_length())
 
 
-def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) -> None:
+def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog, bulk: BulkRows) -> None:
     ws = book.add_worksheet(PROVENANCE_SHEET)
     bold, red = fmt.get(bold=True), fmt.get(bold=True, font_color="#C00000", font_size=13)
     head = fmt.get(bold=True, border=1, bg_color="#D9E2F3", text_wrap=True)
@@ -398,7 +400,7 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
     files += [(r, "Không", f"{why} · SHA-256 {r.sha256}") for r, why in result.excluded]
     row = _table(ws, row, ("Tệp", "Đơn vị", "Mã", "Kỳ", "Trạng thái", "Số lỗi", "Được dùng", "Lý do / SHA-256"),
                  [(r.name, r.unit_name, r.unit, r.period, status_label(r.status), r.errors, used, note)
-                  for r, used, note in files], head, cell)
+                  for r, used, note in files], head, cell, bulk)
     row += 2
     ws.write_string(row, 0, "Đơn vị chưa nộp", bold)
     for unit in c.missing:
@@ -408,27 +410,42 @@ def _provenance(book: Any, fmt: Any, result: Consolidation, catalog: Catalog) ->
     ws.write_string(row, 0, "Chỉ tiêu không cộng được (tỷ lệ, điểm %, ghi chú nhập tay): để trống trong biểu "
                             "tổng hợp; giá trị của từng đơn vị dưới đây để cán bộ tổng hợp tự tính theo quyền số.",
                     bold)
-    row = _table(ws, row + 1, ("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Giá trị"), result.non_additive, head, cell)
+    row = _table(ws, row + 1, ("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Giá trị"), result.non_additive, head, cell,
+                 bulk)
     if result.stated:
         row += 2
         ws.write_string(row, 0, "Tổng do đơn vị ghi tay khi chưa đủ số liệu thành phần: đã cộng vào biểu tổng hợp "
                                 "như đơn vị ghi (ô tổng tương ứng của biểu tổng hợp cũng là số ghi tay).", bold)
-        _table(ws, row + 1, ("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Tổng ghi tay"), result.stated, head, cell)
+        _table(ws, row + 1, ("Đơn vị", "Biểu", "Mã dòng", "Mã cột", "Tổng ghi tay"), result.stated, head, cell, bulk)
 
 
-def _table(ws: Any, row: int, titles: tuple[str, ...], rows: list, head: Any, style: Any) -> int:
-    """A heading row then one row per entry; returns the last row written."""
+def _table(ws: Any, row: int, titles: tuple[str, ...], rows: list, head: Any, style: Any, bulk: BulkRows) -> int:
+    """A heading row then one row per entry; returns the last row written.
+
+    The first entry is written here, which puts its format in the workbook; the rest (a province lists tens of
+    thousands of values) are put in after, as plain XML (see generate.bulkrows)."""
     for col, title in enumerate(titles):
         ws.write_string(row, col, title, head)
-    for values in rows:
+    for i, values in enumerate(rows):
         row += 1
-        _row(ws, row, tuple(values), style)
+        if i:
+            bulk.add(ws.name, row, [_shown(value) for value in values], style)
+        else:
+            _row(ws, row, tuple(values), style)
     return row
 
 
 def _row(ws: Any, row: int, values: tuple, style: Any) -> None:
     for col, value in enumerate(values):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            ws.write_number(row, col, value, style)
-        else:  # file and unit names come from outside: strings, never formulas
-            ws.write_string(row, col, "" if value is None else str(value), style)
+        shown = _shown(value)
+        if isinstance(shown, str):  # file and unit names come from outside: strings, never formulas
+            ws.write_string(row, col, shown, style)
+        else:
+            ws.write_number(row, col, shown, style)
+
+
+def _shown(value: Any) -> int | float | str:
+    """A number as a number, anything else as its text (a value that is not finite, too)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return "" if value is None else str(value)

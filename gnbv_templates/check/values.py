@@ -101,8 +101,11 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
     if not state.as_issued or found.positions & (sheet.formulas or {}).keys():
         yield from _cells(sheet, state, found.plan)
         return
+    grid, inputs = sheet.grid, state.inputs
+    # most returns: every number of a kind (counts, money, rates) passes at once, and no block is looked at
+    taken = [_take_values(grid, inputs, group) for group in found.groups]
     for block in found.items:
-        if not _take(sheet.grid, state.inputs, block):
+        if (block.group < 0 or not taken[block.group]) and not _take(grid, inputs, block):
             yield from _cells(sheet, state, block.entries)
 
 
@@ -137,6 +140,17 @@ class _Block:
     passing: Passing
     count: bool
     numbers: bool  # numbers its check may pass without a call; else always cell by cell
+    group: int  # its place in _Blocks.groups, -1 if not a block of numbers
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Every cell of a form's blocks of numbers that the same numbers pass: taken together or not at all."""
+
+    positions: tuple[tuple[int, int], ...]
+    keys: tuple[Key, ...]
+    passing: Passing
+    count: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +158,7 @@ class _Blocks:
     plan: Plan  # every input cell with its compiled check, in the layout's order
     items: list[_Block]
     positions: frozenset[tuple[int, int]]  # every input cell
+    groups: list[_Group]
 
 
 def _take(grid: list[list[Any]], inputs: dict[Key, Any], block: _Block) -> bool:
@@ -152,19 +167,32 @@ def _take(grid: list[list[Any]], inputs: dict[Key, Any], block: _Block) -> bool:
     A return is mostly such rows: the type, range and finiteness of a whole row are tested by builtins."""
     if not block.numbers or block.r >= len(grid) or block.c1 > len(grid[block.r]):
         return False
-    values = grid[block.r][block.c0:block.c1]
+    return _passed(grid[block.r][block.c0:block.c1], inputs, block.keys, block.passing, block.count)
+
+
+def _take_values(grid: list[list[Any]], inputs: dict[Key, Any], group: _Group) -> bool:
+    """All the cells of a group, if every one is a plain number its check passes (False: look at its blocks)."""
+    try:
+        values = [grid[r][c] for r, c in group.positions]
+    except IndexError:  # a sheet cut short: the blocks say which cells are missing
+        return False
+    return _passed(values, inputs, group.keys, group.passing, group.count)
+
+
+def _passed(values: list[Any], inputs: dict[Key, Any], keys: tuple[Key, ...], passing: Passing, count: bool) -> bool:
+    """Values taken into ``inputs`` if all are finite numbers in the range their check passes."""
     if set(map(type, values)) != {float} or not -_INF < sum(values) < _INF:
         return False  # text, empty cells, or a value that is not finite
-    low, high, types = block.passing
+    low, high, types = passing
     if min(values) < low or max(values) > high:
         return False
-    if block.count:
+    if count:
         if not all(map(float.is_integer, values)):
             return False
         values = list(map(int, values))
     elif float not in types:
         return False
-    inputs.update(zip(block.keys, values, strict=True))
+    inputs.update(zip(keys, values, strict=True))
     return True
 
 
@@ -185,9 +213,20 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
             groups[-1].append(entry)
         else:
             groups.append([entry])
-    items = [_Block(g[0][0].r, g[0][0].c, g[-1][0].c + 1, tuple(e[1] for e in g), g, g[0][6], g[0][5],
-                    g[0][4] and g[0][6] is not _NONE_PASS) for g in groups]
-    out = _Blocks(entries, items, frozenset((entry[0].r, entry[0].c) for entry in entries))
+    kinds: dict[tuple[Passing, bool], int] = {}  # the blocks of numbers by what passes them: a group each
+    items = []
+    for g in groups:
+        numbers = g[0][4] and g[0][6] is not _NONE_PASS
+        group = kinds.setdefault((g[0][6], g[0][5]), len(kinds)) if numbers else -1
+        items.append(_Block(g[0][0].r, g[0][0].c, g[-1][0].c + 1, tuple(e[1] for e in g), g, g[0][6], g[0][5],
+                            numbers, group))
+    members: list[list[_Block]] = [[] for _ in kinds]
+    for item in items:
+        if item.group >= 0:
+            members[item.group].append(item)
+    grouped = [_Group(tuple((b.r, c) for b in m for c in range(b.c0, b.c1)), tuple(k for b in m for k in b.keys),
+                      passing, count) for (passing, count), m in zip(kinds, members, strict=True)]
+    out = _Blocks(entries, items, frozenset((entry[0].r, entry[0].c) for entry in entries), grouped)
     if len(_BLOCKS) > 256:
         _BLOCKS.clear()
     _BLOCKS[key] = (ruleset, layout, out)

@@ -34,7 +34,6 @@ KEYS = (
     "forms",
     "locked",
 )
-MAP_HEADER = ("form", "row", "col", "kind", "address")
 
 
 @dataclass

@@ -14,7 +14,7 @@ the template's do, is the unit stamped; otherwise (a longer name that wraps onto
 texts that happen to be equal) its pack is written in full.  Either way the file is byte for byte what
 ``generate`` writes for that unit.
 
-What a sheet's grid and cell map record depends on its layout alone (when nothing is typed in), so
+What a sheet's grid records depends on its layout alone (when nothing is typed in), so
 it is recorded once per layout and reused for the next unit (``_Segments``): a unit's skeleton costs
 its headers, its signature lines and its metadata.
 """
@@ -45,7 +45,7 @@ _DATE = re.compile(rb"(<dcterms:(?:created|modified) [^>]*>)(\d{4}-\d\d-\d\dT\d\
 _PER_KEY = 4
 _COPY_CHUNK = 8192  # how zipfile.write copies a part from the file xlsxwriter wrote: the same deflate calls
 _LOCAL_HEADER = 30  # bytes of a zip member's local header before its name and extra field
-_SEGMENTS_KEPT = 96  # a pack's layouts and their cell maps, with room for a few shapes
+_SEGMENTS_KEPT = 48  # a pack's layouts, with room for a few shapes
 
 
 class _Sheet:
@@ -165,11 +165,6 @@ class _RecordingWriter(PackWriter):
             self._segments.record(self._recorder, "grid", layout, None, write)
         else:
             write()
-
-    def _write_map(self, ws: Worksheet, layout: FormLayout, r: int) -> int:
-        last: int = self._segments.record(self._recorder, "map", layout, r,
-                                          lambda: super(_RecordingWriter, self)._write_map(ws, layout, r))
-        return last
 
 
 def _skeleton(writer: PackWriter, form_ids: list[str] | None, values: Mapping[str, Any] | None,

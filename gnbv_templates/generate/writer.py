@@ -15,20 +15,20 @@ from gnbv_templates.forms import render
 from gnbv_templates.forms.catalog import Catalog
 from gnbv_templates.forms.compute import evaluator, walked
 from gnbv_templates.forms.context import Issue
-from gnbv_templates.forms.metadata import MAP_HEADER, META_SHEET, Metadata, identity_text
+from gnbv_templates.forms.metadata import META_SHEET, Metadata, identity_text
 from gnbv_templates.forms.model import (
     CODE_COL,
     DERIVED,
     INPUT,
     LABEL_COL,
     MEASURE_COL,
-    NA,
     STT_COL,
     Cell,
     FormLayout,
     Measure,
 )
 from gnbv_templates.forms.signature import SIGNATURE_KEY, sign
+from gnbv_templates.generate.bulkrows import BulkRows
 from gnbv_templates.outputs import atomic_path
 
 FONT = "Times New Roman"  # ships with every office suite and covers Vietnamese
@@ -198,15 +198,6 @@ def _run_options(measure: Measure, choices: tuple[str, ...]) -> dict[str, Any] |
     return opts
 
 
-def map_lines(layout: FormLayout) -> list[str]:
-    """The metadata sheet's line for each mapped cell of the layout: form|row|col|kind|address."""
-    found = layout.memo.get(map_lines)
-    if found is None:
-        found = layout.memo[map_lines] = [f"{cell.form}|{cell.row}|{cell.col}|{cell.kind}|{cell.address}"
-                                          for cell in layout.cells.values() if cell.kind != NA]
-    return found
-
-
 class PackWriter:
     def __init__(self, catalog: Catalog, issue: Issue) -> None:
         self.catalog = catalog
@@ -238,9 +229,11 @@ class PackWriter:
         inputs: tuple[Path | str, ...] = (),
         overrides: FormValues | None = None,
         preface: Callable[[Workbook, _Formats], None] | None = None,
+        bulk: BulkRows | None = None,
     ) -> Path:
         """Write the pack; ``overrides`` puts raw content in any cell, formula cells included,
-        as a person typing over the form would (for examples and tests of the validator)."""
+        as a person typing over the form would (for examples and tests of the validator).
+        ``bulk``: long tables of plain cells the preface left to be put in after the rest is written."""
         layouts = self.layouts(form_ids)
         values = values or {}
         self._overrides = overrides or {}
@@ -263,6 +256,8 @@ class PackWriter:
                 self._write_form(book, formats, layout, values.get(layout.id, {}), locked)
             self._write_meta(book, layouts, locked)
             book.close()
+            if bulk is not None:
+                bulk.put_into(Path(tmp))
         return Path(path)
 
     # -- one form ----------------------------------------------------------
@@ -470,28 +465,16 @@ class PackWriter:
                     locked: set[tuple[str, str, str]]) -> None:
         ws = book.add_worksheet(META_SHEET)
         meta = self.metadata(layouts, locked)
-        r = 0
         signed = [(SIGNATURE_KEY, sign(meta, self.signing_key))] if self.signing_key else (
             [(SIGNATURE_KEY, self.signature)] if self.signature else [])  # a filled pack keeps its signature
-        for key, value in [*meta.items(), ("meta_digest", meta.digest()), *signed]:
+        # where each cell is, is the catalog's to say (the layout of the version named here), not the file's
+        for r, (key, value) in enumerate([*meta.items(), ("meta_digest", meta.digest()), *signed]):
             ws.write_string(r, 0, key)
             # a cell holds at most 32,767 characters: long values (a province's units) span the row
             for i, start in enumerate(range(0, max(len(value), 1), META_CHUNK)):
                 _check(ws.write_string(r, 1 + i, value[start : start + META_CHUNK]), f"siêu dữ liệu {key}")
-            r += 1
-        r += 1
-        ws.write_string(r, 0, "|".join(MAP_HEADER))  # one cell per mapped cell: form|row|col|kind|address
-        for layout in layouts:
-            r = self._write_map(ws, layout, r)
         ws.protect("")
         ws.very_hidden()
-
-    def _write_map(self, ws: Worksheet, layout: FormLayout, r: int) -> int:
-        """The layout's lines of the cell map, below row ``r``; returns the last row written."""
-        for line in map_lines(layout):
-            r += 1
-            ws.write_string(r, 0, line)
-        return r
 
 
 def _text(ws: Worksheet, r: int, c: int, text: str, style: Any) -> None:

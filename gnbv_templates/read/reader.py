@@ -46,7 +46,7 @@ _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 MAX_ROWS = 5_000  # a form has at most a few hundred rows; anything past is formatting noise
 MAX_COLS = 200
-MAX_META_ROWS = 100_000  # the metadata sheet's cell map: one row per cell of every form
+MAX_META_ROWS = 100_000  # packs of earlier releases kept a map of every cell below the metadata
 # what parsing a damaged XML part can raise (an unknown encoding named in its declaration: LookupError)
 _PARSE_ERRORS = (ElementTree.ParseError, LookupError, RecursionError, *ZIP_ERRORS)
 _READ_ERRORS = (CalamineError, ValueError, OSError, TypeError, KeyError, IndexError, OverflowError, MemoryError)
@@ -64,14 +64,6 @@ class MetaRead:
     items_end: int = 0
     source: ReturnFile | None = field(default=None, repr=False)
     signature: str = ""  # the issuing office's signature, if the pack was signed (forms.signature)
-
-    @property
-    def cell_map(self) -> list[tuple[str, ...]]:
-        """(form, row, col, kind, address) of every cell, as recorded when issued."""
-        if self.source is None:
-            return []
-        rows = self.source.grid(META_SHEET)[self.items_end + 2 :]
-        return [tuple(str(row[0]).split("|")) for row in rows if row and row[0]]
 
 
 @dataclass

@@ -11,7 +11,8 @@ from xml.sax.saxutils import quoteattr
 from defusedxml import ElementTree
 
 from gnbv_templates.forms.a1 import xl_cell_to_rowcol
-from gnbv_templates.report.result_xml import MAIN_NS, xml_text
+from gnbv_templates.forms.cellxml import xml_text
+from gnbv_templates.report.result_xml import MAIN_NS
 
 _MAIN = "{" + MAIN_NS + "}"
 COMMENTS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"

@@ -7,12 +7,10 @@ return or a message stays text, never a formula.
 
 from __future__ import annotations
 
-import math
-import re
-from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from gnbv_templates.forms.a1 import xl_col_to_name
+from gnbv_templates.forms.cellxml import ILLEGAL, cell_xml
 from gnbv_templates.generate.writer import FONT
 from gnbv_templates.report.result_sheet import (
     EDGE,
@@ -30,14 +28,6 @@ from gnbv_templates.report.result_sheet import (
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-# characters XML 1.0 cannot hold (a spreadsheet library refuses them too)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(value: str) -> str:
-    return escape(_ILLEGAL.sub("", value))
-
-
 def font_xml(look: Look) -> str:
     bold = "<b/>" if look.bold and not look.link else ""
     underline = '<u/>' if look.link else ""
@@ -64,17 +54,6 @@ def alignment_xml(look: Look) -> str:
     return f'<alignment{right} vertical="top" wrapText="1"/>'
 
 
-def _value(ref: str, style: int, value: Any) -> str:
-    head = f'<c r="{ref}" s="{style}"'
-    if value is None or value == "":
-        return head + "/>"
-    if isinstance(value, bool):
-        return f'{head} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float) and math.isfinite(value):
-        return f"{head}><v>{value!r}</v></c>"
-    return f'{head} t="inlineStr"><is><t xml:space="preserve">{xml_text(str(value))}</t></is></c>'
-
-
 def sheet_xml(plan: SheetPlan, styles: dict[Look, int]) -> bytes:
     """The worksheet part of the error sheet; ``styles`` gives the cell format index of every look."""
     last = plan.rows[-1].number if plan.rows else 1
@@ -89,7 +68,7 @@ def sheet_xml(plan: SheetPlan, styles: dict[Look, int]) -> bytes:
              *(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in enumerate(WIDTHS, 1)),
              "</cols><sheetData>"]
     for row in plan.rows:
-        cells = "".join(_value(f"{xl_col_to_name(c - 1)}{row.number}", styles[look], value)
+        cells = "".join(cell_xml(f"{xl_col_to_name(c - 1)}{row.number}", styles[look], value)
                         for c, value, look in row.cells)
         parts.append(f'<row r="{row.number}" ht="{row.height:g}" customHeight="1">{cells}</row>')
     parts.append("</sheetData>")
@@ -102,8 +81,8 @@ def sheet_xml(plan: SheetPlan, styles: dict[Look, int]) -> bytes:
         column = xl_col_to_name(LINK_COLUMN - 1)
         shown = {row.number: row.cells[LINK_COLUMN - 1][1] for row in plan.rows if len(row.cells) >= LINK_COLUMN}
         parts += ["<hyperlinks>",
-                  *(f'<hyperlink ref="{column}{r}" location={quoteattr(_ILLEGAL.sub("", location))} '
-                    f'display={quoteattr(_ILLEGAL.sub("", str(shown.get(r, ""))))}/>' for r, location in plan.links),
+                  *(f'<hyperlink ref="{column}{r}" location={quoteattr(ILLEGAL.sub("", location))} '
+                    f'display={quoteattr(ILLEGAL.sub("", str(shown.get(r, ""))))}/>' for r, location in plan.links),
                   "</hyperlinks>"]
     margins = " ".join(f'{side}="{inches:g}"' for side, inches in MARGINS.items())
     parts += [f"<pageMargins {margins}/>",

@@ -18,9 +18,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from gnbv_templates.forms.a1 import xl_cell_to_rowcol, xl_rowcol_to_cell
+from gnbv_templates.forms.cellxml import xml_text
 from gnbv_templates.read import sheetxml
 from gnbv_templates.report.marks import plain_reference
-from gnbv_templates.report.result_xml import REL_NS, xml_text
+from gnbv_templates.report.result_xml import REL_NS
 
 
 class Unsupported(Exception):

@@ -1,0 +1,104 @@
+"""Long tables of plain cells, put into their sheet's part once the workbook library has written the rest.
+
+XlsxWriter keeps each cell as an object and writes it out at close: some 15 µs a cell.  A consolidation's
+provenance sheet lists every value each unit typed that cannot be summed, tens of thousands of cells for a
+province, and took four fifths of the time of writing the consolidated return.  Rows given here are written
+as XML straight into the sheet's part after the workbook is closed (``forms.cellxml``: text as inline strings,
+never a formula), each cell in a cell format the workbook already holds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from defusedxml import ElementTree
+
+from gnbv_templates.forms.a1 import xl_col_to_name
+from gnbv_templates.forms.cellxml import cell_xml
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ROW = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)  # as XlsxWriter writes a row
+_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+
+
+class BulkRows:
+    """Rows to be put into sheets of a workbook being written, by sheet name and 0-based row."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[int, tuple[tuple[Any, ...], Any]]] = {}
+
+    def add(self, sheet: str, row: int, values: Sequence[Any], style: Any) -> None:
+        """One row of cells from column A; ``style`` is a format the workbook library has written a cell in."""
+        self._rows.setdefault(sheet, {})[row] = (tuple(values), style)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def put_into(self, path: Path) -> None:
+        """The closed workbook at ``path``, rewritten with the rows in their sheets."""
+        if not self._rows:
+            return
+        with zipfile.ZipFile(path) as book:
+            parts = _sheet_parts(book)
+            changed = {parts[sheet]: _merged(book.read(parts[sheet]), rows) for sheet, rows in self._rows.items()}
+            partial = path.with_name(path.name + ".rows")
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in book.infolist():
+                    out.writestr(info, changed.get(info.filename) or book.read(info.filename))
+        os.replace(partial, path)
+
+
+def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part, as the workbook and its relationships say."""
+    targets = {rel.get("Id"): rel.get("Target", "")
+               for rel in ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels")).iter(f"{_PKG}Relationship")}
+    out = {}
+    for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_REL}id"), "")
+        out[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return out
+
+
+def _merged(part: bytes, rows: dict[int, tuple[tuple[Any, ...], Any]]) -> bytes:
+    """The sheet part with ``rows`` among the rows it has (a row in both is a mistake of the caller)."""
+    found = _SHEET_DATA.search(part)
+    if found is None:
+        raise ValueError("no sheetData in the sheet part")
+    existing = {int(m.group(1)) - 1: m.group(0) for m in _ROW.finditer(found.group(1) or b"")}
+    if existing.keys() & rows.keys():
+        raise ValueError(f"rows written twice: {sorted(existing.keys() & rows.keys())[:5]}")
+    width = max(len(values) for values, _ in rows.values())
+    letters = [xl_col_to_name(col) for col in range(width)]
+    for row, (values, style) in rows.items():
+        if style.xf_index is None:
+            raise ValueError("a bulk row's format is not in the workbook: write one cell in it first")
+        number, xf = row + 1, style.xf_index
+        cells = "".join([cell_xml(f"{letter}{number}", xf, value) for letter, value in zip(letters, values, strict=False)])
+        existing[row] = f'<row r="{number}">{cells}</row>'.encode()
+    data = b"<sheetData>" + b"".join(existing[r] for r in sorted(existing)) + b"</sheetData>"
+    merged = part[: found.start()] + data + part[found.end() :]
+    dimension = _DIMENSION.search(merged)
+    if dimension is not None:
+        last_col = max(width, _dimension_width(dimension.group(0)))
+        merged = _DIMENSION.sub(f'<dimension ref="A1:{xl_col_to_name(last_col - 1)}{max(existing) + 1}"/>'.encode(),
+                                merged, count=1)
+    return merged
+
+
+def _dimension_width(tag: bytes) -> int:
+    """Columns up to the last one named in a ``<dimension ref="A1:H40"/>``."""
+    letters = re.search(rb":?([A-Z]+)\d+\"", tag)
+    if letters is None:
+        return 1
+    width = 0
+    for ch in letters.group(1).decode():
+        width = width * 26 + ord(ch) - 64
+    return width
