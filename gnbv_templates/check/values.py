@@ -113,6 +113,7 @@ def _cells(sheet: _Sheet, state: FormState, entries: Plan) -> Iterator[Finding]:
     """Input cells one by one, wherever the sheet has them now."""
     rows, cols = state.located.rows, state.located.cols
     grid, formulas, inputs = sheet.grid, sheet.formulas or {}, state.inputs
+    errors, uncached = sheet.errors or {}, sheet.uncached or set()
     height = len(grid)
     for cell, key, check, schema, numeric, count, passing in entries:
         r, c = rows.get(cell.row), cols.get(cell.col)
@@ -120,6 +121,18 @@ def _cells(sheet: _Sheet, state: FormState, entries: Plan) -> Iterator[Finding]:
             continue
         raw = grid[r][c] if r < height and c < len(grid[r]) else None
         if type(raw) is not float or not numeric or not -_INF < raw < _INF or (r, c) in formulas:
+            if (r, c) not in formulas and (r, c) not in errors and (r, c) not in uncached:
+                # the other common cases, as _cell would see them: a blank cell, a note where text belongs
+                if raw is None or raw == "":
+                    inputs[key] = None
+                    if failed := check(None):
+                        yield from _schema_findings(state, cell, failed, None, schema, None)
+                    continue
+                if type(raw) is str and not numeric and cell.measure.type != "choice":
+                    inputs[key] = raw
+                    if failed := check(raw):
+                        yield from _schema_findings(state, cell, failed, raw, schema, None)
+                    continue
             yield from _cell(sheet, state, cell, raw, (r, c), check, schema, count)
             continue
         value = int(raw) if count and raw.is_integer() else raw  # the common case, without ceremony
