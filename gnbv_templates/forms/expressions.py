@@ -155,13 +155,18 @@ def parse_check(text: str) -> tuple[Node, str, Node]:
 
 
 def refs(node: Node) -> Iterator[Ref]:
-    if isinstance(node, Ref):
-        yield node
-    elif isinstance(node, Neg):
-        yield from refs(node.operand)
-    elif isinstance(node, BinOp):
-        yield from refs(node.left)
-        yield from refs(node.right)
+    """The references of an expression, left to right (a walk, not a recursion: a total of hundreds of rows is
+    one long chain of additions)."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Ref):
+            yield item
+        elif isinstance(item, BinOp):
+            pending.append(item.right)
+            pending.append(item.left)
+        elif isinstance(item, Neg):
+            pending.append(item.operand)
 
 
 def bind(node: Node, *, axis: str, row: str | None = None, col: str | None = None) -> Node:
