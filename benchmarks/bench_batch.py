@@ -49,7 +49,7 @@ def main() -> None:
                             jobs=args.jobs)
         print(f"made {len(districts)} filled district returns (1 in 20 with an error) in {made:.0f} s; "
               f"{load_note()}", flush=True)
-        for size in sorted({min(args.small, args.returns), args.returns}):
+        for size in sorted({min(args.small, args.returns), args.returns} - {0}):  # --small 0: the big batch only
             folder = root / f"subset_{size}"
             folder.mkdir()
             for code in districts[:size]:

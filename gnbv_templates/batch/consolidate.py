@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.completeness import Completeness, _rank, assess
 from gnbv_templates.batch.folder import check_one, find_returns, run
-from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult, status_label
+from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult, FormInputs, input_keys, status_label
 from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.catalog import Catalog, load_catalog
@@ -211,6 +211,10 @@ class RunningSums:
         # form → its input cells → whether they add up: what each return's values are looked up in
         self._inputs = {form: {key: cell.measure.additive for key, cell in layout.cells.items() if cell.kind == INPUT}
                         for form, layout in layouts.items()}
+        # form → (fingerprint, its input cells in order, whether each adds up): for values sent in that order
+        self._order = {form: (layout.fingerprint, input_keys(layout), tuple(map(self._inputs[form].get,
+                                                                                  input_keys(layout))))
+                       for form, layout in layouts.items()}
         # the form listing child units (Biểu 15): each child's total row becomes its row there
         child = child_form(layout.definition for layout in layouts.values())
         self.child_form = child.id if child else None
@@ -220,12 +224,12 @@ class RunningSums:
         self.deltas: dict[str, dict[tuple[str, str], list[int]]] = {}
         self.stated: dict[str, list[tuple[str, str, str, str, Any]]] = {}  # unit → its stated totals
 
-    def add(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
+    def add(self, unit: str, inputs: dict[str, FormInputs] | None,
             totals: dict[tuple[str, str], Any] | None, stated: Stated | None = None) -> None:
         self._take(unit, inputs, totals, 1)
         self._stated(unit, stated, 1)
 
-    def remove(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
+    def remove(self, unit: str, inputs: dict[str, FormInputs] | None,
                totals: dict[tuple[str, str], Any] | None, stated: Stated | None = None) -> None:
         self._take(unit, inputs, totals, -1)
         self._stated(unit, stated, -1)
@@ -255,14 +259,20 @@ class RunningSums:
                 added.setdefault(form, {})[key] = _total(slot) / (1 << _SHIFT)
         return {form: _with_stated(self.layouts[form], values.get(form, {}), extra) for form, extra in added.items()}
 
-    def _take(self, unit: str, inputs: dict[str, dict[tuple[str, str], Any]] | None,
+    def _take(self, unit: str, inputs: dict[str, FormInputs] | None,
               totals: dict[tuple[str, str], Any] | None, sign: int) -> None:
         listed: list[tuple[str, str, str, str, Any]] = []
         for form, values in (inputs or {}).items():
             additive = self._inputs.get(form)
             if additive is None:
                 continue
-            self._add_form(unit, form, values, additive, sign, listed)
+            if isinstance(values, dict):
+                self._add_form(unit, form, values.keys(), map(additive.get, values), values.values(), sign, listed)
+                continue
+            fingerprint, keys, adds = self._order[form]
+            if values[0] != fingerprint:  # the worker's catalog is not this one: a fault of the set-up, not the file
+                raise ValueError(f"{form}: values laid out for another version of the form")
+            self._add_form(unit, form, keys, adds, values[1], sign, listed)
         if sign < 0:
             self.non_additive.pop(unit, None)
             self.b15.pop(unit, None)
@@ -273,12 +283,13 @@ class RunningSums:
         if row:
             self.b15[unit] = row
 
-    def _add_form(self, unit: str, form: str, values: dict[tuple[str, str], Any], additive: dict[tuple[str, str], bool],
-                  sign: int, listed: list[tuple[str, str, str, str, Any]]) -> None:
-        """One form's input values into the sums; the values that do not add up into ``listed``."""
+    def _add_form(self, unit: str, form: str, keys: Iterable[tuple[str, str]], additive: Iterable[bool | None],
+                  values: Iterable[Any], sign: int, listed: list[tuple[str, str, str, str, Any]]) -> None:
+        """One form's input values into the sums; the values that do not add up into ``listed``.
+
+        ``keys``, ``additive`` (whether the cell adds up; None: not an input cell here) and ``values`` side by side."""
         cells = self.cells[form]
-        for key, value in values.items():
-            adds = additive.get(key)
+        for key, adds, value in zip(keys, additive, values, strict=True):
             if adds is None or value is None:
                 continue
             if adds and type(value) is int:  # most figures: a count, added as it is

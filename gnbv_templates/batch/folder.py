@@ -26,6 +26,7 @@ from gnbv_templates.batch.results import (
     UNREADABLE,
     VALID,
     FileResult,
+    packed_inputs,
 )
 from gnbv_templates.check.outcome import FormState
 from gnbv_templates.errors import UnreadableFile, UsageError
@@ -123,7 +124,7 @@ def _annotate(report: Report, result: FileResult, target: Path) -> None:
 def _keep_inputs(report: Report, result: FileResult) -> None:
     """What consolidation needs of a return: its inputs, its stated totals, its row for the child form."""
     forms = report.forms
-    result.inputs = {form: dict(state.inputs) for form, state in forms.items()}
+    result.inputs = {form: packed_inputs(state.layout, state.inputs) for form, state in forms.items()}
     result.stated = {form: stated_deltas(state.layout, state.figures) for form, state in forms.items()
                      if state.figures is not None and state.figures.stated}
     child = child_form(state.layout.definition for state in forms.values())

@@ -7,6 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from gnbv_templates.findings import text
+from gnbv_templates.forms.model import FormLayout
+
+Key = tuple[str, str]
+# a form's input values as sent from a worker: by cell, or (for a form whose layout is the same for every unit)
+# the layout's fingerprint and the values in the order of its input cells, which is a fraction of the bytes
+FormInputs = dict[Key, Any] | tuple[str, tuple[Any, ...]]
 
 EXTENSIONS = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")
 # stable codes (in JSON and in code); what people read comes from the message tables: status_label()
@@ -37,7 +43,7 @@ class FileResult:
     message_en: str = ""
     annotated: str = ""
     findings: list[dict[str, Any]] = field(default_factory=list)
-    inputs: dict[str, dict[tuple[str, str], Any]] | None = None
+    inputs: dict[str, FormInputs] | None = None
     totals: dict[tuple[str, str], float | None] | None = None  # B15 total row, computed
     # totals typed without their breakdown: form → {(row, col): (stated, what it adds beyond its parts)}
     stated: dict[str, dict[tuple[str, str], tuple[float, float]]] | None = None
@@ -45,3 +51,18 @@ class FileResult:
     @property
     def name(self) -> str:
         return Path(self.path).name
+
+
+def input_keys(layout: FormLayout) -> tuple[Key, ...]:
+    """The layout's input cells in order: what a form's values sent in order are the values of."""
+    found = layout.memo.get(input_keys)
+    if found is None:
+        found = layout.memo[input_keys] = tuple((cell.row, cell.col) for cell in layout.inputs)
+    return found
+
+
+def packed_inputs(layout: FormLayout, values: dict[Key, Any]) -> FormInputs:
+    """A form's input values to send: in order where every unit's layout of the form is the same, else by cell."""
+    if layout.definition.has_repeat:
+        return dict(values)
+    return layout.fingerprint, tuple(map(values.get, input_keys(layout)))

@@ -81,7 +81,8 @@ def _merged(part: bytes, rows: dict[int, tuple[tuple[Any, ...], Any]]) -> bytes:
         if style.xf_index is None:
             raise ValueError("a bulk row's format is not in the workbook: write one cell in it first")
         number, xf = row + 1, style.xf_index
-        cells = "".join([cell_xml(f"{letter}{number}", xf, value) for letter, value in zip(letters, values, strict=False)])
+        cells = "".join([cell_xml(f"{letter}{number}", xf, value)
+                         for letter, value in zip(letters, values, strict=False)])  # a row may be shorter
         existing[row] = f'<row r="{number}">{cells}</row>'.encode()
     data = b"<sheetData>" + b"".join(existing[r] for r in sorted(existing)) + b"</sheetData>"
     merged = part[: found.start()] + data + part[found.end() :]
