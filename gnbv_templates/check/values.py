@@ -7,7 +7,7 @@ cell of every return.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,33 +112,49 @@ def _form(ctx: CheckContext, state: FormState) -> Iterator[Finding]:
 def _cells(sheet: _Sheet, state: FormState, entries: Plan) -> Iterator[Finding]:
     """Input cells one by one, wherever the sheet has them now."""
     rows, cols = state.located.rows, state.located.cols
-    grid, formulas, inputs = sheet.grid, sheet.formulas or {}, state.inputs
-    errors, uncached = sheet.errors or {}, sheet.uncached or set()
+    grid, formulas = sheet.grid, sheet.formulas or {}
     height = len(grid)
-    for cell, key, check, schema, numeric, count, passing in entries:
+    for entry in entries:
+        cell = entry[0]
         r, c = rows.get(cell.row), cols.get(cell.col)
         if r is None or c is None:
             continue
         raw = grid[r][c] if r < height and c < len(grid[r]) else None
-        if type(raw) is not float or not numeric or not -_INF < raw < _INF or (r, c) in formulas:
-            if (r, c) not in formulas and (r, c) not in errors and (r, c) not in uncached:
-                # the other common cases, as _cell would see them: a blank cell, a note where text belongs
-                if raw is None or raw == "":
-                    inputs[key] = None
-                    if failed := check(None):
-                        yield from _schema_findings(state, cell, failed, None, schema, None)
-                    continue
-                if type(raw) is str and not numeric and cell.measure.type != "choice":
-                    inputs[key] = raw
-                    if failed := check(raw):
-                        yield from _schema_findings(state, cell, failed, raw, schema, None)
-                    continue
-            yield from _cell(sheet, state, cell, raw, (r, c), check, schema, count)
-            continue
-        value = int(raw) if count and raw.is_integer() else raw  # the common case, without ceremony
-        inputs[key] = value
-        if type(value) not in passing[2] or not passing[0] <= value <= passing[1]:
-            yield from _schema_findings(state, cell, check(value), value, schema, None)
+        if type(raw) is float and entry[4] and -_INF < raw < _INF and (r, c) not in formulas:
+            found: Iterable[Finding] = _number(state, entry, raw)  # the common case, without ceremony
+        elif _as_it_is(sheet, cell, raw, (r, c)):  # the other common cases: a blank cell, a note
+            found = _taken(state, entry, None if raw == "" else raw)
+        else:
+            found = _cell(sheet, state, cell, raw, (r, c), entry[2], entry[3], entry[5])
+        if found:
+            yield from found
+
+
+def _number(state: FormState, entry: Any, raw: float) -> Iterable[Finding]:
+    """A finite number where a number belongs: taken, and held to its check only if outside what passes."""
+    cell, key, check, schema, _, count, passing = entry
+    value: float = int(raw) if count and raw.is_integer() else raw
+    state.inputs[key] = value
+    if type(value) in passing[2] and passing[0] <= value <= passing[1]:
+        return ()
+    return list(_schema_findings(state, cell, check(value), value, schema, None))
+
+
+def _taken(state: FormState, entry: Any, value: Any) -> Iterable[Finding]:
+    """A value taken as it is, held to the cell's check."""
+    cell, key, check, schema = entry[:4]
+    state.inputs[key] = value
+    failed = check(value)
+    return list(_schema_findings(state, cell, failed, value, schema, None)) if failed else ()
+
+
+def _as_it_is(sheet: _Sheet, cell: Cell, raw: Any, at: tuple[int, int]) -> bool:
+    """A blank cell, or text where text belongs, with no formula or error there: taken as it is, as _cell would."""
+    if (sheet.formulas and at in sheet.formulas) or (sheet.errors and at in sheet.errors) or (
+            sheet.uncached and at in sheet.uncached):
+        return False
+    return raw is None or raw == "" or (type(raw) is str and not cell.measure.numeric
+                                        and cell.measure.type != "choice")
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +242,17 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
             groups[-1].append(entry)
         else:
             groups.append([entry])
-    kinds: dict[tuple[Passing, bool], int] = {}  # the blocks of numbers by what passes them: a group each
+    items, grouped = _grouped(groups)
+    out = _Blocks(entries, items, frozenset((entry[0].r, entry[0].c) for entry in entries), grouped)
+    if len(_BLOCKS) > 256:
+        _BLOCKS.clear()
+    _BLOCKS[key] = (ruleset, layout, out)
+    return out
+
+
+def _grouped(groups: list[Plan]) -> tuple[list[_Block], list[_Group]]:
+    """The blocks, and the blocks of numbers gathered by what passes them: a group each."""
+    kinds: dict[tuple[Passing, bool], int] = {}
     items = []
     for g in groups:
         numbers = g[0][4] and g[0][6] is not _NONE_PASS
@@ -237,13 +263,8 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
     for item in items:
         if item.group >= 0:
             members[item.group].append(item)
-    grouped = [_Group(tuple((b.r, c) for b in m for c in range(b.c0, b.c1)), tuple(k for b in m for k in b.keys),
-                      passing, count) for (passing, count), m in zip(kinds, members, strict=True)]
-    out = _Blocks(entries, items, frozenset((entry[0].r, entry[0].c) for entry in entries), grouped)
-    if len(_BLOCKS) > 256:
-        _BLOCKS.clear()
-    _BLOCKS[key] = (ruleset, layout, out)
-    return out
+    return items, [_Group(tuple((b.r, c) for b in m for c in range(b.c0, b.c1)), tuple(k for b in m for k in b.keys),
+                          passing, count) for (passing, count), m in zip(kinds, members, strict=True)]
 
 
 def _next_to(last: Any, entry: Any) -> bool:
