@@ -348,6 +348,34 @@ def test_folder_lists_what_it_did_not_read_follows_no_link_out_and_never_blocks(
     assert reasons == {"ong_dan.xlsx": "special-file", "ra_ngoai.xlsx": "link-outside", "hong.xlsx": "link-broken"}
 
 
+def test_file_names_that_are_not_utf8_are_read_and_shown_never_crash(tmp, catalog):
+    """A name with bytes that are not UTF-8 (unzipped from an archive made on another system): the return is read
+    and checked like any other; messages, the summary, the annotated copy and the consolidation show the name with
+    those bytes marked, and nothing fails on it."""
+    folder = tmp / "names"
+    folder.mkdir()
+    try:
+        clean = Path(os.fsdecode(os.fsencode(folder) + b"/187_s\xe1ch\xff.xlsx"))
+        faulty = Path(os.fsdecode(os.fsencode(folder) + b"/186_l\xf5i\xfe.xlsx"))
+        shutil.copy(C.CLEAN, clean)
+        shutil.copy(C.FAULTY, faulty)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system holds UTF-8 names only")
+    done = subprocess.run([sys.executable, "-m", "gnbv_templates.cli", "validate", str(folder), "--jobs", "2",
+                           "-o", str(tmp / "names_out")], capture_output=True, timeout=240, check=False)
+    assert done.returncode == 1, done.stderr  # the faulty return has errors; no internal error (70)
+    summary = json.loads((tmp / "names_out" / "tong_hop_kiem_tra.json").read_bytes().decode("utf-8"))
+    files = {u["file"]: u for u in summary["units"] if u["file"]}
+    assert sorted(Path(f).name for f in files) == ["186_l\ufffdi\ufffd.xlsx", "187_s\ufffdch\ufffd.xlsx"]
+    assert {u["status"] for u in files.values()} == {"hợp lệ", "có lỗi"}  # both read, neither "unreadable"
+    assert len(list((tmp / "names_out" / "annotated").iterdir())) == 1
+    result = gnbv.consolidate(folder, "20", "2025-H1", tmp / "names_total.xlsx", jobs=1, include_errors=True)
+    assert len(result.included) == 1 and len(result.excluded) == 1  # two returns of one unit: one is used
+    provenance = CalamineWorkbook.from_path(str(tmp / "names_total.xlsx")).get_sheet_by_index(0).to_python()
+    shown = {str(row[0]) for row in provenance}
+    assert "187_s<U+DCE1>ch<U+DCFF>.xlsx" in shown and "186_l<U+DCF5>i<U+DCFE>.xlsx" in shown
+
+
 def test_library_warnings_never_reach_stderr(tmp, catalog):
     def unknown_extension(data: bytes) -> bytes:
         ext = b'<extLst><ext uri="{00000000-0000-0000-0000-00000000ABCD}"><y/></ext></extLst>'

@@ -28,6 +28,7 @@ from gnbv_templates import parallel
 from gnbv_templates.batch.consolidate import RunningSums, consolidate
 from gnbv_templates.batch.folder import _total_row, validate_folder
 from gnbv_templates.batch.results import packed_inputs
+from gnbv_templates.errors import UsageError
 from gnbv_templates.forms import cache
 from gnbv_templates.forms.catalog import load_catalog
 from gnbv_templates.forms.context import make_issue
@@ -290,5 +291,5 @@ def test_values_sent_in_order_sum_as_values_sent_by_cell(catalog, units):
     assert a.values() == b.values() and a.non_additive == b.non_additive
     b.remove("u1", packed, None)
     assert not any(b.values().values())
-    with pytest.raises(ValueError, match="another version"):
+    with pytest.raises(UsageError, match="phiên bản định nghĩa khác"):
         b.add("u2", {"B01": ("0" * 16, packed["B01"][1])}, None)

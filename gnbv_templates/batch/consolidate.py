@@ -35,6 +35,7 @@ from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
 from gnbv_templates.generate.bulkrows import BulkRows
 from gnbv_templates.generate.writer import PackWriter
+from gnbv_templates.read.safety import printable
 
 PROVENANCE_SHEET = "Nguồn tổng hợp"
 Stated = dict[str, dict[tuple[str, str], tuple[float, float]]]  # form → cell → (stated total, beyond its parts)
@@ -270,8 +271,11 @@ class RunningSums:
                 self._add_form(unit, form, values.keys(), map(additive.get, values), values.values(), sign, listed)
                 continue
             fingerprint, keys, adds = self._order[form]
-            if values[0] != fingerprint:  # the worker's catalog is not this one: a fault of the set-up, not the file
-                raise ValueError(f"{form}: values laid out for another version of the form")
+            if values[0] != fingerprint:  # a worker elsewhere (a cluster's executor) runs other definitions
+                raise UsageError(f"Tiến trình kiểm tra đã đọc biểu {form} theo một phiên bản định nghĩa khác: mọi máy "
+                                 "tham gia tổng hợp cần cùng phiên bản gnbv-templates và cùng thư mục biểu mẫu.",
+                                 english=f"A worker read form {form} by other definitions: every machine taking part "
+                                         "needs the same gnbv-templates and the same templates.")
             self._add_form(unit, form, keys, adds, values[1], sign, listed)
         if sign < 0:
             self.non_additive.pop(unit, None)
@@ -456,7 +460,7 @@ def _row(ws: Any, row: int, values: tuple, style: Any) -> None:
 
 
 def _shown(value: Any) -> int | float | str:
-    """A number as a number, anything else as its text (a value that is not finite, too)."""
+    """A number as a number, anything else as the program shows text from files (a value that is not finite too)."""
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return value
-    return "" if value is None else str(value)
+    return "" if value is None else printable(str(value))

@@ -63,6 +63,6 @@ def input_keys(layout: FormLayout) -> tuple[Key, ...]:
 
 def packed_inputs(layout: FormLayout, values: dict[Key, Any]) -> FormInputs:
     """A form's input values to send: in order where every unit's layout of the form is the same, else by cell."""
-    if layout.definition.has_repeat:
-        return dict(values)
+    if layout.definition.has_repeat:  # in the layout's order, as the values sent in order are
+        return {key: values[key] for key in input_keys(layout) if key in values}
     return layout.fingerprint, tuple(map(values.get, input_keys(layout)))

@@ -16,14 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree
-
-from gnbv_templates.forms.a1 import xl_col_to_name
+from gnbv_templates.forms.a1 import xl_cell_to_rowcol, xl_col_to_name
 from gnbv_templates.forms.cellxml import cell_xml
+from gnbv_templates.read.reader import sheet_parts
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _ROW = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)  # as XlsxWriter writes a row
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
@@ -39,32 +35,26 @@ class BulkRows:
         """One row of cells from column A; ``style`` is a format the workbook library has written a cell in."""
         self._rows.setdefault(sheet, {})[row] = (tuple(values), style)
 
-    def __bool__(self) -> bool:
-        return bool(self._rows)
-
     def put_into(self, path: Path) -> None:
-        """The closed workbook at ``path``, rewritten with the rows in their sheets."""
+        """The closed workbook at ``path``, rewritten with the rows in their sheets (left as it was on failure)."""
         if not self._rows:
             return
-        with zipfile.ZipFile(path) as book:
-            parts = _sheet_parts(book)
-            changed = {parts[sheet]: _merged(book.read(parts[sheet]), rows) for sheet, rows in self._rows.items()}
-            partial = path.with_name(path.name + ".rows")
-            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
-                for info in book.infolist():
-                    out.writestr(info, changed.get(info.filename) or book.read(info.filename))
-        os.replace(partial, path)
-
-
-def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its part, as the workbook and its relationships say."""
-    targets = {rel.get("Id"): rel.get("Target", "")
-               for rel in ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels")).iter(f"{_PKG}Relationship")}
-    out = {}
-    for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_REL}id"), "")
-        out[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return out
+        partial = path.with_name(path.name + ".rows")
+        try:
+            with zipfile.ZipFile(path) as book:
+                parts = sheet_parts(book)
+                changed = {}
+                for sheet, rows in self._rows.items():
+                    part = parts.get(sheet)
+                    if part is None or part not in book.NameToInfo:
+                        raise ValueError(f"no sheet {sheet!r} to put rows into")
+                    changed[part] = _merged(book.read(part), rows)
+                with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
+                    for info in book.infolist():
+                        out.writestr(info, changed.get(info.filename) or book.read(info.filename))
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)  # a full disk, a mistake of the caller: nothing left beside the output
 
 
 def _merged(part: bytes, rows: dict[int, tuple[tuple[Any, ...], Any]]) -> bytes:
@@ -88,18 +78,8 @@ def _merged(part: bytes, rows: dict[int, tuple[tuple[Any, ...], Any]]) -> bytes:
     merged = part[: found.start()] + data + part[found.end() :]
     dimension = _DIMENSION.search(merged)
     if dimension is not None:
-        last_col = max(width, _dimension_width(dimension.group(0)))
+        written = dimension.group(0).split(b'"')[1].decode("ascii", "replace").rpartition(":")[2]
+        last_col = max(width, xl_cell_to_rowcol(written)[1] + 1)
         merged = _DIMENSION.sub(f'<dimension ref="A1:{xl_col_to_name(last_col - 1)}{max(existing) + 1}"/>'.encode(),
                                 merged, count=1)
     return merged
-
-
-def _dimension_width(tag: bytes) -> int:
-    """Columns up to the last one named in a ``<dimension ref="A1:H40"/>``."""
-    letters = re.search(rb":?([A-Z]+)\d+\"", tag)
-    if letters is None:
-        return 1
-    width = 0
-    for ch in letters.group(1).decode():
-        width = width * 26 + ord(ch) - 64
-    return width

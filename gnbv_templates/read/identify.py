@@ -40,7 +40,7 @@ def identify(ret: ReturnFile, catalog: Catalog) -> Identified:
     read = ret.metadata
     if read.meta is not None and not _sane(read.meta, catalog):
         # the digest is a checksum, not a signature: metadata can be consistent and still nonsense
-        read = type(read)(None, "digest", read.items_end, read.source)
+        read = type(read)(None, "digest")
     if read.meta is not None and read.problem is None:
         return _trusted(ret, catalog, read.meta)
     found = [fd.make("structure.meta-altered", sheet=META_SHEET)] if read.problem == "digest" else (

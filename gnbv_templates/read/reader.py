@@ -48,6 +48,7 @@ MAX_ROWS = 5_000  # a form has at most a few hundred rows; anything past is form
 MAX_COLS = 200
 MAX_META_ROWS = 100_000  # packs of earlier releases kept a map of every cell below the metadata
 # what parsing a damaged XML part can raise (an unknown encoding named in its declaration: LookupError)
+_ENCODABLE = re.compile("[^\ud800-\udfff]*")  # no half character: the path is valid UTF-8
 _PARSE_ERRORS = (ElementTree.ParseError, LookupError, RecursionError, *ZIP_ERRORS)
 _READ_ERRORS = (CalamineError, ValueError, OSError, TypeError, KeyError, IndexError, OverflowError, MemoryError)
 
@@ -61,8 +62,6 @@ def _is_panic(exc: BaseException) -> bool:
 class MetaRead:
     meta: Metadata | None
     problem: str | None  # None, "missing", "digest", "unreadable"
-    items_end: int = 0
-    source: ReturnFile | None = field(default=None, repr=False)
     signature: str = ""  # the issuing office's signature, if the pack was signed (forms.signature)
 
 
@@ -101,7 +100,7 @@ class ReturnFile:
                 if table.far is not None:
                     raise far_cell_refusal(self.name, sheet, table.far)
         try:
-            self._book = CalamineWorkbook.from_path(str(self.path))
+            self._book = self._calamine()
             self.sheet_names: list[str] = [str(name) for name in self._book.sheet_names]
         except _READ_ERRORS as exc:
             raise self._broken(exc) from None
@@ -109,6 +108,15 @@ class ReturnFile:
             if _is_panic(exc):
                 raise self._broken(exc) from None
             raise
+
+    def _calamine(self) -> CalamineWorkbook:
+        """The workbook opened by python-calamine, which takes a path only if it is valid UTF-8: a name with a
+        byte that is not (written on another system) is read through an open file instead."""
+        path = str(self.path)
+        if path.isascii() or _ENCODABLE.fullmatch(path):
+            return CalamineWorkbook.from_path(path)
+        with open(self.path, "rb") as handle:
+            return CalamineWorkbook.from_filelike(handle)
 
     def _broken(self, exc: BaseException) -> UnreadableFile:
         return refuse("unreadable", f"Không đọc được tệp {self.name}: tệp bị hỏng.",
@@ -154,15 +162,14 @@ class ReturnFile:
     def metadata(self) -> MetaRead:
         if META_SHEET not in self.sheet_names:
             return MetaRead(None, "missing")
-        try:  # the key/value part only; the cell map below it is read when asked for
+        try:  # the key/value part only (packs of earlier releases kept a map of every cell below it)
             grid = self._rows(META_SHEET, 60)
         except UnreadableFile as exc:
             if exc.reason == "far-cells":
                 raise
             return MetaRead(None, "unreadable")
         items: dict[str, Any] = {}
-        end = 0
-        for end, row in enumerate(grid):  # noqa: B007 - end is used after the loop
+        for row in grid:
             if not row or row[0] in ("", None):
                 break
             # values longer than a cell (32,767 characters) span the rest of the row
@@ -172,7 +179,7 @@ class ReturnFile:
         except (ValueError, TypeError, RecursionError):
             return MetaRead(None, "unreadable")
         problem = None if items.get("meta_digest") == meta.digest() else "digest"
-        return MetaRead(meta, problem, end, self, str(items.get(SIGNATURE_KEY, "")))
+        return MetaRead(meta, problem, str(items.get(SIGNATURE_KEY, "")))
 
     def identity(self, sheet: str) -> dict[str, str] | None:
         """The visible identity line of a form sheet (top right of its first row)."""

@@ -43,7 +43,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<[A-Za-z_]")
 _PROLOG_LIMIT = 1_048_576
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# with a half character: a file name's byte that is not UTF-8, as the OS hands it over (it cannot be written out)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 @dataclass(frozen=True)
 class Sniffed:
@@ -70,7 +71,7 @@ def shown_name(name: str | Path, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_SHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_SHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -335,7 +336,8 @@ def _ole_streams(path: Path) -> set[str] | None:
 # -- the farthest cells of a sheet ----------------------------------------------------------------------------
 
 # Two boxes, each well under MAX_SHEET_CELLS, that a plain ``<c r="A1"`` tag can be known to fall in by one
-# search: tall (a one-letter column, a row up to 99999: the metadata sheet's long cell map) and wide (columns up
+# search: tall (a one-letter column, a row up to 99999: the cell map that packs of earlier releases kept below
+# their metadata) and wide (columns up
 # to DZ, rows up to 9999: a form past column Z).  Any other cell tag is looked at closely.
 _TALL = (re.compile(rb'<c(?! r="[A-Z][1-9]\d{0,4}")'), 99_999, 26)
 _WIDE = (re.compile(rb'<c(?! r="[A-D]?[A-Z][1-9]\d{0,3}")'), 9_999, 130)

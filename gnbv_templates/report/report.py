@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,17 @@ from gnbv_templates.outputs import atomic_path
 NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
+_HALF = re.compile("[\ud800-\udfff]")
+
+
 def strict(value: Any) -> Any:
     """A value JSON can hold: NaN and ±infinity (a cell can hold them) become the strings "NaN",
     "Infinity" and "-Infinity"; anything else that is not plain data becomes its text."""
     if isinstance(value, float) and not math.isfinite(value):
         return NON_FINITE[repr(value)]
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):  # a half character (a file name's byte that is not UTF-8) cannot be written out
+        return _HALF.sub("\ufffd", value) if _HALF.search(value) else value
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, dict):
         return {str(k): strict(v) for k, v in value.items()}

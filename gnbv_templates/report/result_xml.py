@@ -28,6 +28,8 @@ from gnbv_templates.report.result_sheet import (
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
 def font_xml(look: Look) -> str:
     bold = "<b/>" if look.bold and not look.link else ""
     underline = '<u/>' if look.link else ""

@@ -10,7 +10,6 @@ formulas): there every ``<c`` starts a cell and a cell holds no other.  Anything
 from __future__ import annotations
 
 import html
-import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,7 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from gnbv_templates.forms.a1 import xl_cell_to_rowcol, xl_rowcol_to_cell
-from gnbv_templates.forms.cellxml import xml_text
+from gnbv_templates.forms.cellxml import value_xml
 from gnbv_templates.read import sheetxml
 from gnbv_templates.report.marks import plain_reference
 from gnbv_templates.report.result_xml import REL_NS
@@ -174,16 +173,10 @@ class SheetEdit:
         """The cell keeps its format and holds the value the file showed (as read), as a constant: text stays
         text, whatever it begins with."""
         attrs = {k: v for k, v in cell.attrs.items() if k != "t"}
-        inner = b""
-        if isinstance(value, bool):
-            attrs["t"] = "b"
-            inner = b"<v>%d</v>" % value
-        elif isinstance(value, int | float) and math.isfinite(value):
-            inner = f"<v>{value!r}</v>".encode()
-        elif value is not None and value != "":
-            attrs["t"] = "inlineStr"
-            inner = f'<is><t xml:space="preserve">{xml_text(str(value))}</t></is>'.encode()
-        self.values[cell.address] = (attrs, inner)
+        kind, inner = value_xml(value)
+        if kind:
+            attrs["t"] = kind
+        self.values[cell.address] = (attrs, inner.encode())
 
     def drop_hyperlinks(self, ids: set[str]) -> None:
         """Links out of the workbook (their relationships are dropped)."""
