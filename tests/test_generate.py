@@ -6,10 +6,13 @@ import re
 
 import openpyxl
 import pytest
+import xlsxwriter
 from conftest import writer_for
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from xlsxwriter.worksheet import Worksheet
 
 from gnbv_templates.forms.metadata import META_SHEET
+from gnbv_templates.generate.writer import FormSheet
 from gnbv_templates.read.reader import open_return
 
 
@@ -233,3 +236,21 @@ def test_biểu15_with_two_thousand_units_stays_within_excel_and_python_limits(c
     assert all(len(f) < 8192 for f in layout.excel_formulas.values())
     report = validate(out, catalog=catalog)
     assert [f for f in report.findings if f.code not in ("value.required", "form.required-missing")] == []
+
+
+def test_form_sheets_keep_the_models_formulas_as_xlsxwriter_would(catalog, units, tmp_path):
+    """The form's own formulas skip XlsxWriter's renaming of newer functions, which they do not use: the text kept
+    is the library's, for every formula of every form; any other formula is still renamed by the library."""
+    book = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    ours, theirs = book.add_worksheet("a", worksheet_class=FormSheet), book.add_worksheet("b")
+    assert isinstance(ours, Worksheet)
+    seen = 0
+    for layout in writer_for(catalog, units).layouts():
+        for formula in layout.excel_formulas.values():
+            assert ours._prepare_formula(formula) == theirs._prepare_formula(formula), formula
+            seen += 1
+    assert seen > 1000
+    for other in ("=XLOOKUP(A1,B1:B9,C1:C9)", "=SUM(A1:A3)+FILTER(B1:B3,B1:B3>0)", '=HYPERLINK("http://x","y")'):
+        assert ours._prepare_formula(other) == theirs._prepare_formula(other)
+    assert ours._prepare_formula("=XLOOKUP(A1,B1:B9,C1:C9)").startswith("_xlfn.")
+    book.close()

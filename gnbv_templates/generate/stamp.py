@@ -109,7 +109,7 @@ class _Recorder:
         # the formats of a file in the order the sheets first use them, so equal calls, equal styles
         self._formats = formats
 
-    def add_worksheet(self, name: str) -> _Sheet:
+    def add_worksheet(self, name: str, worksheet_class: Any = None) -> _Sheet:
         return _Sheet(self, name)
 
     def add_format(self, properties: dict[str, Any]) -> int:

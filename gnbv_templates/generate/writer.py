@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,23 @@ def _run_options(measure: Measure, choices: tuple[str, ...]) -> dict[str, Any] |
     return opts
 
 
+# a formula written from the form model: cell references, numbers, arithmetic, SUM(range) and IFERROR(…,"")
+_MODEL_FORMULA = re.compile(r'=?(?:SUM\(|IFERROR\(|[A-Z]{1,3}[0-9]{1,7}|[0-9]+(?:\.[0-9]+)?|[-+*/(),:]|"")*')
+
+
+class FormSheet(Worksheet):
+    """A form's worksheet.  XlsxWriter runs some thirty substitutions over every formula, for functions newer
+    versions of Excel prefix; the form model's formulas use none of them (only SUM and IFERROR), and a form's
+    sheets hold thousands of formulas: those are kept as they are.  Any other formula (typed over a form, in an
+    example) goes the library's way."""
+
+    def _prepare_formula(self, formula: str, *args: Any, **kwargs: Any) -> str:
+        if _MODEL_FORMULA.fullmatch(formula):
+            return formula[1:] if formula.startswith("=") else formula
+        prepared: str = super()._prepare_formula(formula, *args, **kwargs)
+        return prepared
+
+
 class PackWriter:
     def __init__(self, catalog: Catalog, issue: Issue) -> None:
         self.catalog = catalog
@@ -269,7 +287,7 @@ class PackWriter:
         values: Mapping[Key, Any],
         locked: set[tuple[str, str, str]],
     ) -> None:
-        ws = book.add_worksheet(layout.definition.sheet)
+        ws = book.add_worksheet(layout.definition.sheet, worksheet_class=FormSheet)
         widths = _set_widths(ws, layout)
         self._write_header(ws, fmt, layout)
         self._write_grid(ws, fmt, layout, widths, values, locked)
