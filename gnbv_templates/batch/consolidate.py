@@ -25,7 +25,7 @@ from typing import Any
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.completeness import Completeness, _rank, assess
 from gnbv_templates.batch.folder import check_one, find_returns, run
-from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult, FormInputs, input_keys, status_label
+from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult, FormInputs, status_label
 from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.catalog import Catalog, load_catalog
@@ -213,8 +213,8 @@ class RunningSums:
         self._inputs = {form: {key: cell.measure.additive for key, cell in layout.cells.items() if cell.kind == INPUT}
                         for form, layout in layouts.items()}
         # form → (fingerprint, its input cells in order, whether each adds up): for values sent in that order
-        self._order = {form: (layout.fingerprint, input_keys(layout), tuple(map(self._inputs[form].get,
-                                                                                  input_keys(layout))))
+        self._order = {form: (layout.fingerprint, layout.input_keys, tuple(map(self._inputs[form].get,
+                                                                                 layout.input_keys)))
                        for form, layout in layouts.items()}
         # the form listing child units (Biểu 15): each child's total row becomes its row there
         child = child_form(layout.definition for layout in layouts.values())

@@ -53,16 +53,8 @@ class FileResult:
         return Path(self.path).name
 
 
-def input_keys(layout: FormLayout) -> tuple[Key, ...]:
-    """The layout's input cells in order: what a form's values sent in order are the values of."""
-    found = layout.memo.get(input_keys)
-    if found is None:
-        found = layout.memo[input_keys] = tuple((cell.row, cell.col) for cell in layout.inputs)
-    return found
-
-
 def packed_inputs(layout: FormLayout, values: dict[Key, Any]) -> FormInputs:
     """A form's input values to send: in order where every unit's layout of the form is the same, else by cell."""
     if layout.definition.has_repeat:  # in the layout's order, as the values sent in order are
-        return {key: values[key] for key in input_keys(layout) if key in values}
-    return layout.fingerprint, tuple(map(values.get, input_keys(layout)))
+        return {key: values[key] for key in layout.input_keys if key in values}
+    return layout.fingerprint, tuple(map(values.get, layout.input_keys))

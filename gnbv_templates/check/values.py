@@ -225,16 +225,13 @@ def _passed(values: list[Any], inputs: dict[Key, Any], keys: tuple[Key, ...], pa
     return True
 
 
-# per (rule set, layout): the input cells as blocks of one row, kept while both live
-_BLOCKS: dict[tuple[int, int], tuple[RuleSet, FormLayout, _Blocks]] = {}
-
-
 def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
-    """The layout's input cells grouped into blocks: neighbours on a row that a number passes alike."""
-    key = (id(ruleset), id(layout))
-    found = _BLOCKS.get(key)
-    if found is not None and found[0] is ruleset and found[1] is layout:
-        return found[2]
+    """The layout's input cells grouped into blocks: neighbours on a row that a number passes alike.
+
+    Kept in the layout's own memo (it lives as long as the layout does), for the rule set it was made with."""
+    found = layout.memo.get(blocks)
+    if found is not None and found[0] is ruleset:
+        return found[1]
     entries = _plan(ruleset, layout)
     groups: list[Plan] = []
     for entry in entries:
@@ -244,9 +241,7 @@ def blocks(ruleset: RuleSet, layout: FormLayout) -> _Blocks:
             groups.append([entry])
     items, grouped = _grouped(groups)
     out = _Blocks(entries, items, frozenset((entry[0].r, entry[0].c) for entry in entries), grouped)
-    if len(_BLOCKS) > 256:
-        _BLOCKS.clear()
-    _BLOCKS[key] = (ruleset, layout, out)
+    layout.memo[blocks] = (ruleset, out)
     return out
 
 

@@ -268,6 +268,11 @@ class FormLayout:
         return [cell for cell in self.cells.values() if cell.kind == INPUT]
 
     @cached_property
+    def input_keys(self) -> tuple[tuple[str, str], ...]:
+        """(row, col) of the input cells, in order: what a form's values listed in order are the values of."""
+        return tuple((cell.row, cell.col) for cell in self.inputs)
+
+    @cached_property
     def rows_by_code(self) -> dict[str, Row]:
         return {row.code: row for row in self.rows}
 
