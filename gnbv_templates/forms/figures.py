@@ -200,14 +200,6 @@ def _plain_sum(node: ex.Node) -> bool:
     return isinstance(node, ex.Ref)
 
 
-def _alternate(layout: FormLayout, cell: Cell) -> ex.Node | None:
-    memo = layout.memo.setdefault(_alternate, {})
-    key = (cell.row, cell.col)
-    if key not in memo:
-        memo[key] = _other_declaration(layout, cell)
-    return memo[key]
-
-
 def _columns(layout: FormLayout) -> dict[str, Any]:
     found = layout.memo.get(_columns)
     if found is None:
@@ -272,7 +264,7 @@ def _declared_twice(layout: FormLayout) -> list[tuple[Key, Cell, ex.Node]]:
     if found is None:
         found = layout.memo[_declared_twice] = [
             ((cell.row, cell.col), cell, other) for cell in layout.derived_order
-            if (other := _alternate(layout, cell)) is not None]
+            if (other := _other_declaration(layout, cell)) is not None]
     return found
 
 
