@@ -416,11 +416,7 @@ class _Surgery:
                     if rels_name not in self.files:
                         self.order.append(rels_name)
                     self.files[rels_name] = edited
-            if sheet.edit is not None:
-                self.files[sheet.part] = sheet.edit.finish()
-            elif b"tabSelected" in self.files[sheet.part]:
-                self.files[sheet.part] = re.sub(rb'(<sheetView\b[^>]*?)\s+tabSelected="(?:1|true)"', rb"\1",
-                                                self.files[sheet.part], count=1)
+            self.files[sheet.part] = self._edit(sheet).finish()  # every sheet is edited (_disarm), tab unselected
         self.files["xl/styles.xml"] = self.styles.to_bytes()
         self.files["[Content_Types].xml"] = _content_types(self.files["[Content_Types].xml"], self.dropped,
                                                            self.content_add)

@@ -32,7 +32,6 @@ class StyleBook:
         if root.tag != f"{_MAIN}styleSheet":
             raise StyleError("not a styles part")
         self.counts: dict[str, int] = {}
-        self.xfs: list[str] = []  # each existing cell format, as attributes and kept children, without fillId
         self._xf_elements = []
         for name in _LISTS:
             found = root.find(f"{_MAIN}{name}")
