@@ -1,11 +1,12 @@
 """A synthetic country: 34 provinces and their 10.599 communes — validate and consolidate every return.
 
 Makes one filled return per commune (one in 20 with an error), in one folder per province, then, in ONE
-fresh process, consolidates each province from its communes' returns in one pass that also validates
-them (annotated copies of the returns with findings and the summary written, as ``gnbv validate``
-does), on 2 local processes renewed as they go.  As the run passes about 1.000 and 5.000 returns, and
-at the end, it prints the time so far, the peak memory of the whole process tree so far and its CPU
-time (on a machine shared with others the wall time varies with their load; the CPU time much less).
+fresh process, consolidates each province from its communes' returns with ``consolidate_each``: one pass
+over the files of all provinces, on 2 local processes renewed as they go, which also validates them
+(annotated copies of the returns with findings, and each province's summary, written as ``gnbv validate``
+writes them).  As the run passes about 1.000 and 5.000 returns, and at the end, it prints the time so far,
+the peak memory of the whole process tree so far and its CPU time (on a machine shared with others the
+wall time varies with their load; the CPU time much less).
 Targets: the whole country in under 3 minutes on 2 cores; memory flat in the number of returns.
 
 With ``--communes`` below 10.599 the country is smaller: the time for 10.599 is then an extrapolation,
@@ -34,15 +35,14 @@ PROVINCES = 34
 RUN = """
 import json, sys
 from pathlib import Path
-from gnbv_templates.batch.consolidate import consolidate
+from gnbv_templates import ConsolidationTask, consolidate_each
 from gnbv_templates.forms.units import load_units
 root, units_path, jobs, provinces = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4].split(",")
 units = load_units(units_path)
 stats = {"files": 0, "summed": 0, "findings": 0, "annotated": 0, "reread": 0}
-for code in provinces:  # the default executor: local processes, renewed as they go
-    out = root / "out" / code
-    result = consolidate(root / "returns" / code, code, "2025-H1", out / "tong_hop.xlsx", units=units,
-                         jobs=jobs, report_dir=out / "kiem_tra")
+tasks = [ConsolidationTask(root / "returns" / code, code, root / "out" / code / "tong_hop.xlsx",
+                           report_dir=root / "out" / code / "kiem_tra") for code in provinces]
+for result in consolidate_each(tasks, "2025-H1", units=units, jobs=jobs):  # the default executor: local processes
     stats["files"] += len(result.included) + len(result.excluded)
     stats["summed"] += len(result.included)
     everything = [*result.included, *(r for r, _ in result.excluded)]

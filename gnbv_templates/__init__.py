@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from gnbv_templates.version import __version__
 
 if TYPE_CHECKING:
-    from gnbv_templates.batch.consolidate import Consolidation, consolidate
+    from gnbv_templates.batch.consolidate import Consolidation, ConsolidationTask, consolidate, consolidate_each
     from gnbv_templates.batch.folder import FolderReport, validate_folder
     from gnbv_templates.errors import DefinitionError, FillError, GnbvError, OutputError, UnreadableFile, UsageError
     from gnbv_templates.findings import Finding
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 # public name -> the module that holds it
 _HOMES = {
     "Consolidation": "gnbv_templates.batch.consolidate",
+    "ConsolidationTask": "gnbv_templates.batch.consolidate",
     "consolidate": "gnbv_templates.batch.consolidate",
+    "consolidate_each": "gnbv_templates.batch.consolidate",
     "FolderReport": "gnbv_templates.batch.folder",
     "validate_folder": "gnbv_templates.batch.folder",
     "DefinitionError": "gnbv_templates.errors",
@@ -56,6 +58,7 @@ _HOMES = {
 __all__ = [
     "Catalog",
     "Consolidation",
+    "ConsolidationTask",
     "DefinitionError",
     "FillError",
     "Finding",
@@ -70,6 +73,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "consolidate",
+    "consolidate_each",
     "fill",
     "generate",
     "generate_all",

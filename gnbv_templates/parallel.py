@@ -26,6 +26,9 @@ R = TypeVar("R")
 
 Progress = Callable[[int, int], None]
 RECYCLE = 250  # items per set of worker processes
+# results submitted ahead, per worker: enough to keep the workers busy for the second or so the caller may
+# spend between two results (consolidate_each writes a return there), few enough to stay small in memory
+AHEAD = 32
 
 
 def workers(jobs: int | None) -> int:
@@ -45,7 +48,7 @@ def ordered(
     total = len(todo)
     if executor is not None:
         size = getattr(executor, "_max_workers", None) or workers(jobs)
-        yield from _windowed(executor, fn, todo, size * 8, progress)
+        yield from _windowed(executor, fn, todo, size * AHEAD, progress)
         return
     for done, result in enumerate(_local(fn, todo, workers(jobs)), 1):
         yield result
@@ -70,16 +73,35 @@ def _local(fn: Callable[[A], R], todo: list[A], count: int) -> Iterator[R]:
         part = rest[start : start + RECYCLE]
         # what this process holds (definitions, layouts, compiled checks: up to millions of objects) is set
         # aside from the cycle collector while workers are forked from it: their collections would otherwise
-        # walk all of it again and again, and write to every page they share with this process
+        # walk all of it again and again, and write to every page they share with this process.  What is
+        # already garbage is collected first: frozen, it would outlive the set of workers, and the caller's
+        # garbage of every set before (a consolidated return written between two results) would pile up
+        gc.collect()
         gc.freeze()
         try:
-            pool = ProcessPoolExecutor(max_workers=min(count, len(part)))
+            pool = ProcessPoolExecutor(max_workers=min(count, len(part)), initializer=_collect_less)
             try:
-                yield from _windowed(pool, fn, part, count * 8, None)
+                yield from _windowed(pool, fn, part, count * AHEAD, None)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
         finally:
             gc.unfreeze()
+
+
+# young collections of a worker's cycle collector: every 5.000 new objects, not the default 700
+WORKER_THRESHOLD = 5000
+
+
+def _collect_less() -> None:
+    """A worker's cycle collector, set to run less often.
+
+    A return of a unit with units below (a district's Biểu 15 lists its communes) has layouts and compiled
+    checks of its own: tens of thousands of objects that outlive the file, in a cache.  At the default
+    thresholds they set off a full collection every dozen files, which walks everything the worker holds;
+    fewer, larger young collections leave most of them nothing to do.  The workers are this module's own
+    processes (a caller's executor is left as it is), and they are replaced every ``RECYCLE`` items."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(WORKER_THRESHOLD, middle, old)
 
 
 def _windowed(executor: Executor, fn: Callable[[A], R], todo: list[A], window: int,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import os
 import pickle
 import random
@@ -181,6 +182,19 @@ def _fails_on_seven(item: int) -> int:
     if item == 7:
         raise ValueError(item)
     return item
+
+
+def _collector(_: int) -> tuple[int, ...]:
+    return gc.get_threshold()
+
+
+def test_local_workers_collect_cycles_less_often_and_leave_the_caller_as_it_was(monkeypatch):
+    monkeypatch.setattr(parallel, "RECYCLE", 3)
+    mine = gc.get_threshold()
+    seen = list(parallel.ordered(_collector, range(8), jobs=2))
+    assert seen[0] == mine  # the first item runs here
+    assert {threshold[0] for threshold in seen[1:]} == {parallel.WORKER_THRESHOLD} != {mine[0]}
+    assert gc.get_threshold() == mine and gc.isenabled()
 
 
 def test_local_batches_keep_their_order_across_sets_of_workers(monkeypatch):

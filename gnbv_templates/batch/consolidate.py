@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gnbv_templates.batch import summary
 from gnbv_templates.batch.completeness import Completeness, _rank, assess
@@ -60,6 +61,17 @@ class Consolidation:
         return [r for r in self.included if r.status == HAS_ERRORS]
 
 
+@dataclass(frozen=True)
+class ConsolidationTask:
+    """One consolidated return to make: the returns in ``folder`` summed into ``parent``'s return at ``out``;
+    with ``report_dir``, what a folder validation writes there too (annotated copies, the summary)."""
+
+    folder: Path | str
+    parent: str
+    out: Path | str
+    report_dir: Path | str | None = None
+
+
 def consolidate(
     folder: Path | str,
     parent: str,
@@ -85,23 +97,95 @@ def consolidate(
     of ``jobs`` processes.  With ``report_dir``, the same pass also writes what a folder validation
     writes there: an annotated copy of every return with findings, and the summary.
     """
-    folder, out = Path(folder), Path(out)
-    if not folder.is_dir():
-        raise UsageError(f"Không có thư mục {folder}.", english=f"No folder {folder}.")
+    (result,) = consolidate_each([ConsolidationTask(folder, parent, out, report_dir)], period, units=units,
+                                 include_errors=include_errors, jobs=jobs, catalog=catalog, settings=settings,
+                                 issued=issued, progress=progress, templates=templates, rules=rules,
+                                 executor=executor)
+    return result
+
+
+def consolidate_each(
+    tasks: Iterable[ConsolidationTask],
+    period: str,
+    *,
+    units: Units | Path | str | None = None,
+    include_errors: bool = False,
+    jobs: int | None = None,
+    catalog: Catalog | None = None,
+    settings: Settings | None = None,
+    issued: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    templates: str | None = None,
+    rules: str | None = None,
+    executor: Executor | None = None,
+) -> Iterator[Consolidation]:
+    """Several consolidations (a country's provinces, a province's districts) in one stream of files.
+
+    What ``consolidate`` does for each task, in the tasks' order, each result yielded once its return is
+    written.  The files of all tasks go through one set of workers: while this process writes one
+    task's return, the workers already read the next task's files, and the workers are started once
+    rather than once per task.  Every task is checked (its folder, its unit) before any file is read.
+    """
+    tasks = _checked(list(tasks))
     catalog = catalog or load_catalog(templates)
     load_rules(rules)  # definition errors once, before the workers start
     units = units if isinstance(units, Units) else load_units(units)
-    issue = make_issue(units, parent, period, settings or load_settings(), issued)
-    reports = Path(report_dir) if report_dir is not None else None
-    writer = PackWriter(catalog, issue)
-    one_pass = _Pass(writer, {u.code for u in units.children(parent)}, issue.period.code, include_errors,
-                     templates, rules)
-    for read in run(_returns_in(folder, out, reports), jobs=jobs, keep_inputs=True, templates=templates,
-                    rules=rules, progress=progress, executor=executor, outdir=reports):
-        one_pass.take(read)
-    completeness = assess(one_pass.summaries, units, parent, issue.period.code)
-    result = Consolidation(out, parent, issue.period.code, completeness, include_errors=include_errors,
-                           reread=one_pass.reread)
+    settings = settings or load_settings()
+    issues = [make_issue(units, task.parent, period, settings, issued) for task in tasks]
+    plans = _plans(tasks)
+    stream = run([p for plan in plans for p in plan.paths], jobs=jobs, keep_inputs=True, templates=templates,
+                 rules=rules, progress=progress, executor=executor,
+                 outdirs=[plan.reports for plan in plans for _ in plan.paths])
+    for index, (plan, issue) in enumerate(zip(plans, issues, strict=True)):
+        writer = PackWriter(catalog, issue)
+        one_pass = _Pass(writer, {u.code for u in units.children(plan.task.parent)}, issue.period.code,
+                         include_errors, templates, rules)
+        for read in islice(stream, len(plan.paths)):
+            one_pass.take(read)
+        if index == len(plans) - 1:
+            for _ in stream:  # its end: the workers shut down, and the progress told of the last file
+                pass
+        yield _written(one_pass, writer, Path(plan.task.out), plan.reports, units, catalog)
+
+
+class _Plan(NamedTuple):
+    task: ConsolidationTask
+    reports: Path | None
+    paths: list[Path]
+
+
+def _plans(tasks: list[ConsolidationTask]) -> list[_Plan]:
+    """Each task's files to read (never a task's output), and where its reports go."""
+    outputs = {Path(task.out).resolve() for task in tasks}
+    plans = []
+    for task in tasks:
+        reports = None if task.report_dir is None else Path(task.report_dir)
+        paths = _returns_in(Path(task.folder), Path(task.out), reports)
+        plans.append(_Plan(task, reports, [p for p in paths if p.resolve() not in outputs]))
+    return plans
+
+
+def _checked(tasks: list[ConsolidationTask]) -> list[ConsolidationTask]:
+    """The tasks, if each has its folder and its own output."""
+    seen: set[Path] = set()
+    for task in tasks:
+        if not Path(task.folder).is_dir():
+            raise UsageError(f"Không có thư mục {task.folder}.", english=f"No folder {task.folder}.")
+        out = Path(task.out).resolve()
+        if out in seen:
+            raise UsageError(f"Hai lần tổng hợp cùng ghi vào {task.out}.",
+                             english=f"Two consolidations write to {task.out}.")
+        seen.add(out)
+    return tasks
+
+
+def _written(one_pass: _Pass, writer: PackWriter, out: Path, reports: Path | None, units: Units,
+             catalog: Catalog) -> Consolidation:
+    """The pass's consolidated return, written; what went into it and what did not."""
+    issue = writer.issue
+    completeness = assess(one_pass.summaries, units, issue.unit.code, issue.period.code)
+    result = Consolidation(out, issue.unit.code, issue.period.code, completeness,
+                           include_errors=one_pass.include_errors, reread=one_pass.reread)
     chosen = {r.path for r in completeness.chosen.values() if one_pass.usable(r)}
     if chosen != {r.path for r in one_pass.counted.values()}:  # only if files were touched while being read
         raise UnreadableFile("Các tệp biểu đã thay đổi trong khi tổng hợp; hãy chạy lại lệnh.", reason="changed",
@@ -111,7 +195,7 @@ def consolidate(
             result.included.append(r)
             result.non_additive += one_pass.sums.non_additive.get(r.unit, [])
         else:
-            result.excluded.append((r, _excluded_because(r, completeness, include_errors)))
+            result.excluded.append((r, _excluded_because(r, completeness, one_pass.include_errors)))
     if reports is not None:
         result.summary = summary.write(one_pass.summaries, completeness, reports)
     result.stated = one_pass.sums.stated_of(result.included)

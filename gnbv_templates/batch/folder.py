@@ -163,9 +163,13 @@ def run(
     rules: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
+    outdirs: list[Path | None] | None = None,
 ) -> Iterator[FileResult]:
-    """Results in the order of paths, as they are ready; at most a few in memory at a time."""
-    args = [(str(p), str(outdir) if outdir else None, keep_inputs, templates, rules) for p in paths]
+    """Results in the order of paths, as they are ready; at most a few in memory at a time.
+
+    Annotated copies go to ``outdir``, or each path's to its own in ``outdirs``."""
+    dirs = outdirs if outdirs is not None else [outdir] * len(paths)
+    args = [(str(p), str(d) if d else None, keep_inputs, templates, rules) for p, d in zip(paths, dirs, strict=True)]
     return ordered(check_one, args, executor=executor, jobs=jobs, progress=progress)
 
 
