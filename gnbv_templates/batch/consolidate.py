@@ -160,8 +160,7 @@ def _plans(tasks: list[ConsolidationTask]) -> list[_Plan]:
     plans = []
     for task in tasks:
         reports = None if task.report_dir is None else Path(task.report_dir)
-        paths = _returns_in(Path(task.folder), Path(task.out), reports)
-        plans.append(_Plan(task, reports, [p for p in paths if p.resolve() not in outputs]))
+        plans.append(_Plan(task, reports, _returns_in(Path(task.folder), Path(task.out), reports, outputs)))
     return plans
 
 
@@ -206,13 +205,19 @@ def _written(one_pass: _Pass, writer: PackWriter, out: Path, reports: Path | Non
     return result
 
 
-def _returns_in(folder: Path, out: Path, reports: Path | None) -> list[Path]:
-    """The returns to read: not our own outputs, whether kept beside the returns or below them."""
-    inside = folder.resolve() in out.resolve().parent.parents
-    paths = find_returns(folder, exclude=out.resolve().parent if inside else None)
-    if reports is not None:
-        paths = [p for p in paths if reports.resolve() not in p.resolve().parents]
-    return [p for p in paths if p.resolve() != out.resolve()]
+def _returns_in(folder: Path, out: Path, reports: Path | None, outputs: set[Path]) -> list[Path]:
+    """The returns to read: not our own outputs (``outputs``: every task's), whether kept beside the returns
+    or below them.  Each path is resolved once: a country's folders hold ten thousand files."""
+    out_at = out.resolve()
+    inside = folder.resolve() in out_at.parent.parents
+    paths = find_returns(folder, exclude=out_at.parent if inside else None)
+    reports_at = reports.resolve() if reports is not None else None
+    kept = []
+    for path in paths:
+        at = path.resolve()
+        if at != out_at and at not in outputs and (reports_at is None or reports_at not in at.parents):
+            kept.append(path)
+    return kept
 
 
 class _Pass:
@@ -380,7 +385,13 @@ class RunningSums:
         for key, adds, value in zip(keys, additive, values, strict=True):
             if adds is None or value is None:
                 continue
-            if adds and type(value) is int:  # most figures: a count, added as it is
+            if not adds:
+                listed.append((unit, form, key[0], key[1], value))
+                continue
+            kind = type(value)
+            if kind is float and value.is_integer():  # a whole number (so finite), typed or read as a float
+                value, kind = int(value), int
+            if kind is int:  # most figures: a count, added as it is
                 slot = cells.get(key)
                 if slot is None:
                     slot = cells[key] = [0, 0, 0, 0]
@@ -389,7 +400,7 @@ class RunningSums:
                 if not slot[1]:
                     del cells[key]
                 continue
-            exact = _exact(value) if adds else None
+            exact = value if kind is float and math.isfinite(value) else _exact(value)  # the common case first
             if exact is None:
                 listed.append((unit, form, key[0], key[1], value))
             else:
