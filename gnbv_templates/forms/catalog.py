@@ -66,7 +66,8 @@ class Catalog:
             if found is None:
                 found = build_layout(definition, self.measures, len(self.header), context)
                 self._repeated[key] = found
-                while len(self._repeated) > _REPEATED_KEPT:
+                while len(self._repeated) > 1 and (len(self._repeated) > _REPEATED_KEPT or sum(
+                        len(kept.cells) for kept in self._repeated.values()) > _REPEATED_CELLS):
                     self._repeated.popitem(last=False)
             else:
                 self._repeated.move_to_end(key)
@@ -78,7 +79,10 @@ class Catalog:
 
 
 _LAYOUTS = threading.RLock()
-_REPEATED_KEPT = 8  # per process: a unit seen by the writer and the checks in turn; each layout is megabytes
+_REPEATED_KEPT = 8  # per process: a unit seen by the writer and the checks in turn
+# and at most so many cells in all (the newest is always kept): a province's Biểu 15, a row per district, is
+# about 6.000 cells and ten megabytes with what the checks compile for it; a district's is a few hundred
+_REPEATED_CELLS = 16_000
 
 
 @dataclass
