@@ -73,10 +73,11 @@ def _local(fn: Callable[[A], R], todo: list[A], count: int) -> Iterator[R]:
         part = rest[start : start + RECYCLE]
         # what this process holds (definitions, layouts, compiled checks: up to millions of objects) is set
         # aside from the cycle collector while workers are forked from it: their collections would otherwise
-        # walk all of it again and again, and write to every page they share with this process.  What is
-        # already garbage is collected first: frozen, it would outlive the set of workers, and the caller's
-        # garbage of every set before (a consolidated return written between two results) would pile up
-        gc.collect()
+        # walk all of it again and again, and write to every page they share with this process.  The young
+        # garbage is collected first (what the caller made since the last set: a consolidated return written
+        # between two results), so that it is not frozen with the rest; a full collection here would walk
+        # everything this process holds once per set of workers, while they wait
+        gc.collect(1)
         gc.freeze()
         try:
             pool = ProcessPoolExecutor(max_workers=min(count, len(part)), initializer=_collect_less)

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import weakref
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -307,3 +308,33 @@ def test_values_sent_in_order_sum_as_values_sent_by_cell(catalog, units):
     assert not any(b.values().values())
     with pytest.raises(UsageError, match="phiên bản định nghĩa khác"):
         b.add("u2", {"B01": ("0" * 16, packed["B01"][1])}, None)
+
+
+def test_a_layout_let_go_is_freed_at_once_without_the_cycle_collector(catalog, units):
+    """A province's Biểu 15 (a row per district) with all that is compiled for it: nothing in it may point back
+    at itself, or the whole of it stays in memory, unseen by reference counting, until a full collection."""
+    from gnbv_templates.check.values import blocks
+    from gnbv_templates.forms.compute import evaluator
+    from gnbv_templates.forms.figures import figures
+    from gnbv_templates.forms.layout import build_layout
+
+    context = make_issue(units, "20", "2025-H1", issued=ISSUED).context(catalog)
+    rules = load_rules()
+    was = gc.isenabled()
+    gc.disable()
+    gc.collect()
+    try:
+        layout = build_layout(catalog.form("B15"), catalog.measures, len(catalog.header), context)
+        assert len(layout.rows) > 5
+        inputs = {key: 7 for key in layout.input_keys}
+        evaluator(layout).run(inputs)
+        figures(layout, inputs)
+        blocks(rules, layout)
+        assert layout.fingerprint and layout.excel_formulas
+        gone = weakref.ref(layout)
+        del layout
+        assert gone() is None
+        assert gc.collect() == 0  # and no part of it (its cells, its compiled steps) is left in a cycle
+    finally:
+        if was:
+            gc.enable()

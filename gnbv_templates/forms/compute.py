@@ -12,27 +12,35 @@ Values = Mapping[Key, float | None]
 
 
 class Evaluator:
-    """Derived cells of one layout, compiled once and run for many inputs."""
+    """Derived cells of one layout, compiled once and run for many inputs.
+
+    It is kept in its layout's memo, so it holds neither the layout nor itself: its steps read one dict,
+    filled anew by each run.  A reference back would make the layout, its cells and every compiled step one
+    cycle, which outlives the layout until the cycle collector's next full pass (a province's Biểu 15 is a
+    hundred thousand objects)."""
 
     def __init__(self, layout: FormLayout) -> None:
-        self.layout = layout
-        self._values: dict[Key, float | None] = {}
+        values: dict[Key, float | None] = {}
+        derived = {(c.row, c.col) for c in layout.derived_order}
+
+        def lookup(ref: ex.Ref) -> float | None:
+            return _operand(values, derived, (ref.row, ref.col))  # type: ignore[arg-type]
+
+        self._values = values
         self._steps: list[tuple[Key, Callable[[], float | None]]] = [
-            ((cell.row, cell.col), ex.compile_node(cell.formula, self._lookup))  # type: ignore[arg-type]
+            ((cell.row, cell.col), ex.compile_node(cell.formula, lookup))  # type: ignore[arg-type]
             for cell in layout.derived_order
         ]
-        self._derived = {(c.row, c.col) for c in layout.derived_order}
-
-    def _lookup(self, ref: ex.Ref) -> float | None:
-        return _operand(self._values, self._derived, (ref.row, ref.col))  # type: ignore[arg-type]
 
     def run(self, inputs: Values) -> dict[Key, float | None]:
         """Input values by (row, col) → every derived cell's value (None if undefined)."""
-        self._values = {k: v for k, v in inputs.items() if isinstance(v, int | float)}
+        values = self._values
+        values.clear()
+        values.update((k, v) for k, v in inputs.items() if isinstance(v, int | float))
         out: dict[Key, float | None] = {}
         for key, step in self._steps:
             value = step()
-            self._values[key] = value
+            values[key] = value
             out[key] = value
         return out
 

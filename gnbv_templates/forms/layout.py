@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -159,26 +160,36 @@ def build_layout(
 
 
 def _topological(cells: dict[tuple[str, str], Cell]) -> list[Cell]:
-    """Derived cells ordered so that each comes after the cells it uses."""
+    """Derived cells ordered so that each comes after the cells it uses (depth first, in the order each
+    formula names them).  Walked with a stack of its own, not a recursive closure: a closure that calls
+    itself holds itself, a cycle that would keep every cell of the layout alive after the layout is let go,
+    until the cycle collector's next full pass."""
     order: list[Cell] = []
-    state: dict[tuple[str, str], int] = {}
-
-    def visit(key: tuple[str, str]) -> None:
-        mark = state.get(key)
-        if mark == 2:
-            return
-        if mark == 1:
-            raise ValueError(f"vòng lặp công thức tại dòng {key[0]}, cột {key[1]}")
-        state[key] = 1
-        cell = cells[key]
-        for ref in ex.refs(cell.formula):  # type: ignore[arg-type]
-            dep = (ref.row, ref.col)
-            if dep in cells and cells[dep].kind == DERIVED:
-                visit(dep)
-        state[key] = 2
-        order.append(cell)
-
-    for key, cell in cells.items():
-        if cell.kind == DERIVED:
-            visit(key)
+    state: dict[tuple[str, str], int] = {}  # 1: being visited, 2: placed
+    for start, first in cells.items():
+        if first.kind != DERIVED or start in state:
+            continue
+        state[start] = 1
+        stack = [(start, _derived_uses(cells, start))]
+        while stack:
+            key, uses = stack[-1]
+            for dep in uses:
+                mark = state.get(dep)
+                if mark == 1:
+                    raise ValueError(f"vòng lặp công thức tại dòng {dep[0]}, cột {dep[1]}")
+                if mark is None:
+                    state[dep] = 1
+                    stack.append((dep, _derived_uses(cells, dep)))
+                    break
+            else:
+                stack.pop()
+                state[key] = 2
+                order.append(cells[key])
     return order
+
+
+def _derived_uses(cells: dict[tuple[str, str], Cell], key: tuple[str, str]) -> Iterator[tuple[str, str]]:
+    for ref in ex.refs(cells[key].formula):  # type: ignore[arg-type]
+        dep = (ref.row, ref.col)
+        if dep in cells and cells[dep].kind == DERIVED:
+            yield dep
