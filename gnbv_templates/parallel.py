@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from itertools import islice
 from typing import TypeVar
@@ -42,13 +42,14 @@ def ordered(
     executor: Executor | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``fn`` of every item, yielded in the items' order as soon as each is ready."""
     todo = list(items)
     total = len(todo)
     if executor is not None:
         size = getattr(executor, "_max_workers", None) or workers(jobs)
-        yield from _windowed(executor, fn, todo, size * AHEAD, progress)
+        # a caller's executor may have many workers (threads, a cluster): fewer ahead for each, as many in all
+        yield from _windowed(executor, fn, todo, max(size * 8, 2 * AHEAD), progress)
         return
     for done, result in enumerate(_local(fn, todo, workers(jobs)), 1):
         yield result

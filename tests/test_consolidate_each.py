@@ -3,7 +3,9 @@ file is read."""
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ from python_calamine import CalamineWorkbook
 from returns import clean_data
 
 import gnbv_templates as gnbv
-from gnbv_templates.errors import UsageError
+from gnbv_templates.batch import consolidate as consolidate_module
+from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms.resources import examples_dir
 
 DISTRICTS = examples_dir() / "district_returns"
@@ -79,18 +82,64 @@ def test_each_task_gives_what_it_gives_alone(tmp_path, communes):
 
 def test_every_task_is_checked_before_any_file_is_read(tmp_path, communes):
     good = gnbv.ConsolidationTask(DISTRICTS, "20", tmp_path / "20.xlsx", tmp_path / "kt")
+    inside = tmp_path / "copy_of_communes"
+    inside.mkdir()
     for bad, words in (
         (gnbv.ConsolidationTask(tmp_path / "nowhere", "178", tmp_path / "178.xlsx"), "Không có thư mục"),
         (gnbv.ConsolidationTask(communes, "178", tmp_path / "20.xlsx"), "cùng ghi vào"),
+        (gnbv.ConsolidationTask(communes, "178", tmp_path / "178.xlsx", tmp_path / "kt"), "cùng ghi vào"),
+        # a district's return written where its province's task reads: that one would miss it
+        (gnbv.ConsolidationTask(communes, "178", DISTRICTS / "178_tong_hop.xlsx"), "mà một lần tổng hợp khác đọc"),
+        (gnbv.ConsolidationTask(communes, "178", tmp_path / "178.xlsx", DISTRICTS / "kt"), "khác đọc"),
     ):
         with pytest.raises(UsageError) as caught:
-            list(gnbv.consolidate_each([good, bad], "2025-H1", jobs=1))
+            gnbv.consolidate_each([good, bad], "2025-H1", jobs=1)  # at the call, not at the first result
         assert words in caught.value.message
         assert not (tmp_path / "20.xlsx").exists() and not (tmp_path / "kt").exists()
     with pytest.raises(gnbv.GnbvError):
-        list(gnbv.consolidate_each([good, gnbv.ConsolidationTask(communes, "99999", tmp_path / "x.xlsx")],
-                                   "2025-H1", jobs=1))
+        gnbv.consolidate_each([good, gnbv.ConsolidationTask(communes, "99999", tmp_path / "x.xlsx")], "2025-H1")
     assert not (tmp_path / "20.xlsx").exists()
+    # a task's own reports inside its own folder are fine: they are not read as returns
+    (own,) = gnbv.consolidate_each([gnbv.ConsolidationTask(communes, "178", inside / "t.xlsx", communes / "kt")],
+                                   "2025-H1", jobs=1)
+    assert len(own.included) + len(own.excluded) == 3
+
+
+def test_an_error_in_the_middle_stops_the_workers_at_once(tmp_path, monkeypatch, communes):
+    """Whatever stops the run (here a return changed while being summed), the workers are gone and the
+    collector is back to normal when the caller sees the error, even while the caller keeps the error."""
+    taken = []
+    real = consolidate_module._Pass.take
+
+    def take(self, read):
+        taken.append(read.path)
+        if len(taken) == 3:
+            raise UnreadableFile("đã thay đổi", reason="changed", english="changed")
+        real(self, read)
+
+    monkeypatch.setattr(consolidate_module._Pass, "take", take)
+    tasks = [gnbv.ConsolidationTask(DISTRICTS, "20", tmp_path / "20.xlsx"),
+             gnbv.ConsolidationTask(communes, "178", tmp_path / "178.xlsx")]
+    with pytest.raises(UnreadableFile) as caught:
+        list(gnbv.consolidate_each(tasks, "2025-H1", jobs=2))
+    assert caught.value.reason == "changed"
+    assert multiprocessing.active_children() == [] and gc.get_freeze_count() == 0
+    assert not (tmp_path / "20.xlsx").exists()
+    # leaving the loop early stops them too
+    taken.clear()
+    monkeypatch.setattr(consolidate_module._Pass, "take", real)
+    results = gnbv.consolidate_each(tasks, "2025-H1", jobs=2)
+    first = next(results)
+    assert first.parent == "20"
+    results.close()
+    assert multiprocessing.active_children() == [] and gc.get_freeze_count() == 0
+    assert not (tmp_path / "178.xlsx").exists()
+
+
+def test_a_unit_code_with_spaces_is_the_unit(tmp_path):
+    spaced = gnbv.consolidate(DISTRICTS, " 20 ", "2025-H1", tmp_path / "a.xlsx", jobs=1)
+    plain = gnbv.consolidate(DISTRICTS, "20", "2025-H1", tmp_path / "b.xlsx", jobs=1)
+    assert spaced.parent == "20" and _seen(spaced) == _seen(plain)
 
 
 def test_a_task_without_returns_is_written_empty_with_every_unit_missing(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import math
 import os
 import pickle
 import random
@@ -338,3 +339,76 @@ def test_a_layout_let_go_is_freed_at_once_without_the_cycle_collector(catalog, u
     finally:
         if was:
             gc.enable()
+
+
+def test_one_layouts_evaluator_gives_each_thread_its_own_values(catalog, units):
+    """A thread-pool executor checks several returns of one form at once, through the one evaluator kept with
+    the layout."""
+    from gnbv_templates.forms.compute import Evaluator, evaluator
+
+    layout = catalog.layout("B15", make_issue(units, "20", "2025-H1", issued=ISSUED).context(catalog))
+    inputs = [{key: value for key in layout.input_keys} for value in (1, 2)]
+    wanted = [Evaluator(layout).run(values) for values in inputs]
+    assert wanted[0] != wanted[1]
+    shared = evaluator(layout)
+    wrong: list[int] = []
+
+    def runs(which: int) -> None:
+        for _ in range(150):
+            if shared.run(inputs[which]) != wanted[which]:
+                wrong.append(which)
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(runs, (0, 1)))
+    finally:
+        sys.setswitchinterval(switching)
+    assert wrong == []
+
+
+def test_layouts_kept_for_units_with_many_units_below_are_bounded_by_their_cells(tmp_path, catalog):
+    """Each province's Biểu 15 (a row per unit below) is megabytes: a run over many provinces keeps few of them,
+    while the small ones of districts are kept as before."""
+    lines = ["sample: true", "levels: [{id: tinh, name: Tỉnh}, {id: xa, name: Xã}]", "units:"]
+    communes = iter(range(10000, 99999))
+    for province, count in (("01", 300), ("02", 300), ("03", 300), ("04", 5), ("05", 5), ("06", 5)):
+        lines.append(f'  - {{code: "{province}", name: "Tỉnh {province}", level: tinh}}')
+        lines += [f'  - {{code: "{next(communes)}", name: "Xã {i}", level: xa, parent: "{province}"}}'
+                  for i in range(count)]
+    (tmp_path / "units.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    many = load_units(tmp_path / "units.yaml")
+
+    def b15(code: str):
+        return catalog.layout("B15", make_issue(many, code, "2025-H1", issued=ISSUED).context(catalog))
+
+    big = [b15(code) for code in ("01", "02", "03")]
+    assert all(len(layout.cells) > 6000 for layout in big)
+    assert b15("03") is big[2] and b15("01") is not big[0]  # the newest is kept, the oldest let go
+    small = [b15(code) for code in ("04", "05", "06")]
+    assert [b15(code) for code in ("04", "05", "06")] == small and all(
+        again is first for again, first in zip((b15(code) for code in ("04", "05", "06")), small, strict=True))
+
+
+def test_running_sums_list_what_cannot_be_summed_as_it_was_typed(catalog, units):
+    from decimal import Decimal
+
+    issue = make_issue(units, "20", "2025-H1", issued=ISSUED)
+    layouts = {i: catalog.layout(i, issue.context(catalog)) for i in catalog.forms}
+    count = next(c for c in layouts["B01"].inputs if c.measure.type == "count")
+    rate = next(c for c in layouts["B01"].inputs if c.measure.numeric and not c.measure.additive)
+    odd = [math.nan, math.inf, -math.inf, True, "12", Decimal("1.5")]
+    sums = RunningSums(layouts)
+    for i, value in enumerate([*odd, 4.0, 2, 0.5, 0.25]):
+        sums.add(f"u{i}", {"B01": {(count.row, count.col): value, (rate.row, rate.col): 7.0}}, None)
+    listed = [(unit, value) for unit, entries in sums.non_additive.items() for _, _, row, col, value in entries
+              if (row, col) == (count.row, count.col)]
+    # the same values, of the same types (nan is not equal to itself: compared as written)
+    assert [repr(value) for _, value in listed] == [repr(value) for value in odd]
+    assert [type(value) for _, value in listed] == [type(value) for value in odd]
+    rates = [value for entries in sums.non_additive.values() for _, _, row, col, value in entries
+             if (row, col) == (rate.row, rate.col)]
+    assert rates == [7.0] * 10 and all(type(value) is float for value in rates)  # listed as typed, never summed
+    total = sums.values()["B01"][(count.row, count.col)]
+    assert total == 6.75  # 4.0 + 2 + 0.5 + 0.25, exactly

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -30,7 +30,7 @@ from gnbv_templates.batch.results import HAS_ERRORS, VALID, FileResult, FormInpu
 from gnbv_templates.errors import UnreadableFile, UsageError
 from gnbv_templates.forms import expressions as ex
 from gnbv_templates.forms.catalog import Catalog, load_catalog
-from gnbv_templates.forms.context import Settings, load_settings, make_issue
+from gnbv_templates.forms.context import Issue, Settings, load_settings, make_issue
 from gnbv_templates.forms.model import INPUT, FormLayout, child_form
 from gnbv_templates.forms.rules import load_rules
 from gnbv_templates.forms.units import Units, load_units
@@ -124,7 +124,12 @@ def consolidate_each(
     What ``consolidate`` does for each task, in the tasks' order, each result yielded once its return is
     written.  The files of all tasks go through one set of workers: while this process writes one
     task's return, the workers already read the next task's files, and the workers are started once
-    rather than once per task.  Every task is checked (its folder, its unit) before any file is read.
+    rather than once per task.  The tasks are independent: none may write into a folder another reads
+    (consolidate a district, then its province, with two calls).
+
+    Every task is checked here, before any file is read: its folder, its unit, where it writes.  The files
+    are read as the results are asked for; the workers stay until the last result is taken, or the loop
+    is left (or an error stops it), when they are stopped at once.
     """
     tasks = _checked(list(tasks))
     catalog = catalog or load_catalog(templates)
@@ -136,16 +141,7 @@ def consolidate_each(
     stream = run([p for plan in plans for p in plan.paths], jobs=jobs, keep_inputs=True, templates=templates,
                  rules=rules, progress=progress, executor=executor,
                  outdirs=[plan.reports for plan in plans for _ in plan.paths])
-    for index, (plan, issue) in enumerate(zip(plans, issues, strict=True)):
-        writer = PackWriter(catalog, issue)
-        one_pass = _Pass(writer, {u.code for u in units.children(plan.task.parent)}, issue.period.code,
-                         include_errors, templates, rules)
-        for read in islice(stream, len(plan.paths)):
-            one_pass.take(read)
-        if index == len(plans) - 1:
-            for _ in stream:  # its end: the workers shut down, and the progress told of the last file
-                pass
-        yield _written(one_pass, writer, Path(plan.task.out), plan.reports, units, catalog)
+    return _each(list(zip(plans, issues, strict=True)), stream, _Run(units, catalog, include_errors, templates, rules))
 
 
 class _Plan(NamedTuple):
@@ -154,27 +150,65 @@ class _Plan(NamedTuple):
     paths: list[Path]
 
 
+class _Run(NamedTuple):
+    units: Units
+    catalog: Catalog
+    include_errors: bool
+    templates: str | None
+    rules: str | None
+
+
+def _each(planned: list[tuple[_Plan, Issue]], stream: Generator[FileResult, None, None], how: _Run
+          ) -> Iterator[Consolidation]:
+    try:
+        for index, (plan, issue) in enumerate(planned):
+            writer = PackWriter(how.catalog, issue)
+            one_pass = _Pass(writer, {u.code for u in how.units.children(issue.unit.code)}, issue.period.code,
+                             how.include_errors, how.templates, how.rules)
+            for read in islice(stream, len(plan.paths)):
+                one_pass.take(read)
+            if index == len(planned) - 1:
+                for _ in stream:  # its end: the workers shut down, and the progress told of the last file
+                    pass
+            yield _written(one_pass, writer, Path(plan.task.out), plan.reports, how.units, how.catalog)
+    finally:
+        # an error, or the caller leaving the loop: the workers stop now, not once the traceback is let go
+        stream.close()
+
+
 def _plans(tasks: list[ConsolidationTask]) -> list[_Plan]:
-    """Each task's files to read (never a task's output), and where its reports go."""
-    outputs = {Path(task.out).resolve() for task in tasks}
+    """Each task's files to read, and where its reports go."""
     plans = []
     for task in tasks:
         reports = None if task.report_dir is None else Path(task.report_dir)
-        plans.append(_Plan(task, reports, _returns_in(Path(task.folder), Path(task.out), reports, outputs)))
+        plans.append(_Plan(task, reports, _returns_in(Path(task.folder), Path(task.out), reports)))
     return plans
 
 
 def _checked(tasks: list[ConsolidationTask]) -> list[ConsolidationTask]:
-    """The tasks, if each has its folder and its own output."""
-    seen: set[Path] = set()
-    for task in tasks:
+    """The tasks, if each has its folder, and none writes where another writes or reads."""
+    readers: dict[Path, list[int]] = {}
+    for index, task in enumerate(tasks):
         if not Path(task.folder).is_dir():
             raise UsageError(f"Không có thư mục {task.folder}.", english=f"No folder {task.folder}.")
-        out = Path(task.out).resolve()
-        if out in seen:
-            raise UsageError(f"Hai lần tổng hợp cùng ghi vào {task.out}.",
-                             english=f"Two consolidations write to {task.out}.")
-        seen.add(out)
+        readers.setdefault(Path(task.folder).resolve(), []).append(index)
+    written: set[Path] = set()
+    for index, task in enumerate(tasks):
+        for place in (task.out, task.report_dir):
+            if place is None:
+                continue
+            at = Path(place).resolve()
+            if at in written:
+                raise UsageError(f"Hai lần tổng hợp cùng ghi vào {place}.",
+                                 english=f"Two consolidations write to {place}.")
+            written.add(at)
+            for folder in (at, *at.parents):
+                if any(other != index for other in readers.get(folder, ())):
+                    raise UsageError(
+                        f"{place} nằm trong thư mục {folder} mà một lần tổng hợp khác đọc: hãy ghi kết quả ra "
+                        "ngoài thư mục đó, hoặc tổng hợp cấp dưới và cấp trên bằng hai lệnh riêng.",
+                        english=f"{place} is inside {folder}, which another consolidation reads: write outside "
+                                "it, or consolidate the lower level and the upper level in two runs.")
     return tasks
 
 
@@ -205,9 +239,9 @@ def _written(one_pass: _Pass, writer: PackWriter, out: Path, reports: Path | Non
     return result
 
 
-def _returns_in(folder: Path, out: Path, reports: Path | None, outputs: set[Path]) -> list[Path]:
-    """The returns to read: not our own outputs (``outputs``: every task's), whether kept beside the returns
-    or below them.  Each path is resolved once: a country's folders hold ten thousand files."""
+def _returns_in(folder: Path, out: Path, reports: Path | None) -> list[Path]:
+    """The returns to read: not our own outputs, whether kept beside the returns or below them.  Each path
+    is resolved once: a country's folders hold ten thousand files."""
     out_at = out.resolve()
     inside = folder.resolve() in out_at.parent.parents
     paths = find_returns(folder, exclude=out_at.parent if inside else None)
@@ -215,7 +249,7 @@ def _returns_in(folder: Path, out: Path, reports: Path | None, outputs: set[Path
     kept = []
     for path in paths:
         at = path.resolve()
-        if at != out_at and at not in outputs and (reports_at is None or reports_at not in at.parents):
+        if at != out_at and (reports_at is None or reports_at not in at.parents):
             kept.append(path)
     return kept
 

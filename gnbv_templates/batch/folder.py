@@ -10,7 +10,7 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,10 +164,12 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
     outdirs: list[Path | None] | None = None,
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Results in the order of paths, as they are ready; at most a few in memory at a time.
 
-    Annotated copies go to ``outdir``, or each path's to its own in ``outdirs``."""
+    Annotated copies go to ``outdir``, or each path's to its own in ``outdirs`` (one or the other)."""
+    if outdir is not None and outdirs is not None:
+        raise ValueError("outdir or outdirs, not both")
     dirs = outdirs if outdirs is not None else [outdir] * len(paths)
     args = [(str(p), str(d) if d else None, keep_inputs, templates, rules) for p, d in zip(paths, dirs, strict=True)]
     return ordered(check_one, args, executor=executor, jobs=jobs, progress=progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 
 from gnbv_templates.forms import expressions as ex
@@ -17,7 +18,8 @@ class Evaluator:
     It is kept in its layout's memo, so it holds neither the layout nor itself: its steps read one dict,
     filled anew by each run.  A reference back would make the layout, its cells and every compiled step one
     cycle, which outlives the layout until the cycle collector's next full pass (a province's Biểu 15 is a
-    hundred thousand objects)."""
+    hundred thousand objects).  That dict is shared by every thread that asks for the layout's values (a
+    thread-pool executor checks several returns of one form at once), so one run at a time fills it."""
 
     def __init__(self, layout: FormLayout) -> None:
         values: dict[Key, float | None] = {}
@@ -27,6 +29,7 @@ class Evaluator:
             return _operand(values, derived, (ref.row, ref.col))  # type: ignore[arg-type]
 
         self._values = values
+        self._running = threading.Lock()
         self._steps: list[tuple[Key, Callable[[], float | None]]] = [
             ((cell.row, cell.col), ex.compile_node(cell.formula, lookup))  # type: ignore[arg-type]
             for cell in layout.derived_order
@@ -35,13 +38,14 @@ class Evaluator:
     def run(self, inputs: Values) -> dict[Key, float | None]:
         """Input values by (row, col) → every derived cell's value (None if undefined)."""
         values = self._values
-        values.clear()
-        values.update((k, v) for k, v in inputs.items() if isinstance(v, int | float))
         out: dict[Key, float | None] = {}
-        for key, step in self._steps:
-            value = step()
-            values[key] = value
-            out[key] = value
+        with self._running:
+            values.clear()
+            values.update((k, v) for k, v in inputs.items() if isinstance(v, int | float))
+            for key, step in self._steps:
+                value = step()
+                values[key] = value
+                out[key] = value
         return out
 
 
