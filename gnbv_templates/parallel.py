@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -78,16 +79,39 @@ def _local(fn: Callable[[A], R], todo: list[A], count: int) -> Iterator[R]:
         # garbage is collected first (what the caller made since the last set: a consolidated return written
         # between two results), so that it is not frozen with the rest; a full collection here would walk
         # everything this process holds once per set of workers, while they wait
-        gc.collect(1)
-        gc.freeze()
-        try:
+        with _FROZEN:
             pool = ProcessPoolExecutor(max_workers=min(count, len(part)), initializer=_collect_less)
             try:
                 yield from _windowed(pool, fn, part, count * AHEAD, None)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-        finally:
-            gc.unfreeze()
+
+
+class _Frozen:
+    """This process set aside from the cycle collector while any local batch has workers forked from it.
+
+    Batches may nest (a loop over ``consolidate_each`` that validates a folder) or run in several threads:
+    each one freezes what there is when its workers are forked, and the process is unfrozen only when the
+    last one ends, not when the first does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            gc.collect(1)
+            gc.freeze()
+            self._holders += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._holders -= 1
+            if not self._holders:
+                gc.unfreeze()
+
+
+_FROZEN = _Frozen()
 
 
 # young collections of a worker's cycle collector: every 5.000 new objects, not the default 700

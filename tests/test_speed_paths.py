@@ -199,6 +199,19 @@ def test_local_workers_collect_cycles_less_often_and_leave_the_caller_as_it_was(
     assert gc.get_threshold() == mine and gc.isenabled()
 
 
+def test_a_batch_run_inside_another_leaves_the_outer_one_frozen(monkeypatch):
+    """While workers forked from this process run, it stays set aside from the cycle collector, even when a
+    second batch starts and ends inside the first (a loop over consolidate_each that validates a folder)."""
+    monkeypatch.setattr(parallel, "RECYCLE", 50)
+    frozen_during: list[int] = []
+    for index, _ in enumerate(parallel.ordered(_where, range(12), jobs=2)):
+        if index == 3:
+            assert [item for item, _ in parallel.ordered(_where, range(5), jobs=2)] == list(range(5))
+            frozen_during.append(gc.get_freeze_count())
+    assert frozen_during and frozen_during[0] > 0
+    assert gc.get_freeze_count() == 0
+
+
 def test_local_batches_keep_their_order_across_sets_of_workers(monkeypatch):
     monkeypatch.setattr(parallel, "RECYCLE", 5)
     seen: list[tuple[int, int]] = []
