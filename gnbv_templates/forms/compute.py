@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 
 from gnbv_templates.forms import expressions as ex
@@ -15,37 +14,31 @@ Values = Mapping[Key, float | None]
 class Evaluator:
     """Derived cells of one layout, compiled once and run for many inputs.
 
-    It is kept in its layout's memo, so it holds neither the layout nor itself: its steps read one dict,
-    filled anew by each run.  A reference back would make the layout, its cells and every compiled step one
-    cycle, which outlives the layout until the cycle collector's next full pass (a province's Biểu 15 is a
-    hundred thousand objects).  That dict is shared by every thread that asks for the layout's values (a
-    thread-pool executor checks several returns of one form at once), so one run at a time fills it."""
+    It is kept in its layout's memo, and shared by every thread that asks for the layout's values (a
+    thread-pool executor checks several returns of one form at once): each run has its own values, passed
+    to the compiled steps, and the steps hold neither the layout nor the evaluator.  A reference back would
+    make the layout, its cells and every compiled step one cycle, which outlives the layout until the cycle
+    collector's next full pass (a province's Biểu 15 is a hundred thousand objects)."""
 
     def __init__(self, layout: FormLayout) -> None:
-        values: dict[Key, float | None] = {}
         derived = {(c.row, c.col) for c in layout.derived_order}
 
-        def lookup(ref: ex.Ref) -> float | None:
+        def lookup(values: dict[Key, float | None], ref: ex.Ref) -> float | None:
             return _operand(values, derived, (ref.row, ref.col))  # type: ignore[arg-type]
 
-        self._values = values
-        self._running = threading.Lock()
-        self._steps: list[tuple[Key, Callable[[], float | None]]] = [
+        self._steps: list[tuple[Key, Callable[[dict[Key, float | None]], float | None]]] = [
             ((cell.row, cell.col), ex.compile_node(cell.formula, lookup))  # type: ignore[arg-type]
             for cell in layout.derived_order
         ]
 
     def run(self, inputs: Values) -> dict[Key, float | None]:
         """Input values by (row, col) → every derived cell's value (None if undefined)."""
-        values = self._values
+        values: dict[Key, float | None] = {k: v for k, v in inputs.items() if isinstance(v, int | float)}
         out: dict[Key, float | None] = {}
-        with self._running:
-            values.clear()
-            values.update((k, v) for k, v in inputs.items() if isinstance(v, int | float))
-            for key, step in self._steps:
-                value = step()
-                values[key] = value
-                out[key] = value
+        for key, step in self._steps:
+            value = step(values)
+            values[key] = value
+            out[key] = value
         return out
 
 

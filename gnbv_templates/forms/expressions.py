@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 Number = float | None
+E = TypeVar("E")  # what a compiled formula reads its cells from
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,23 +209,24 @@ def has_division(node: Node) -> bool:
     return False
 
 
-def compile_node(node: Node, lookup: Callable[[Ref], Number]) -> Callable[[], Number]:
-    """Closure computing the node.
+def compile_node(node: Node, lookup: Callable[[E, Ref], Number]) -> Callable[[E], Number]:
+    """Closure computing the node from an environment (the values of one run), passed at each call.
 
     ``lookup`` gives 0.0 for a blank cell (as Excel does in arithmetic) and
     None for an undefined one; None propagates, and so does division by 0,
-    which the Excel side shows as an empty cell through IFERROR.
+    which the Excel side shows as an empty cell through IFERROR.  The closures hold no state of a run:
+    one compiled formula serves every thread at once.
     """
     if isinstance(node, Num):
         value = node.value
-        return lambda: value
+        return lambda env: value
     if isinstance(node, Ref):
-        return lambda: lookup(node)
+        return lambda env: lookup(env, node)
     if isinstance(node, Neg):
         inner = compile_node(node.operand, lookup)
 
-        def negate() -> Number:
-            value = inner()
+        def negate(env: E) -> Number:
+            value = inner(env)
             return None if value is None else -value
 
         return negate
@@ -231,8 +234,8 @@ def compile_node(node: Node, lookup: Callable[[Ref], Number]) -> Callable[[], Nu
     right = compile_node(node.right, lookup)
     apply = _OPS[node.op]
 
-    def binary() -> Number:
-        a, b = left(), right()
+    def binary(env: E) -> Number:
+        a, b = left(env), right(env)
         if a is None or b is None:
             return None
         return apply(a, b)
